@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a target needs, skipping those already present.
+# Usage: scripts/install-deps.sh build|test|windows
+# Run as root (or with sudo available); otherwise it prints what to install.
+set -euo pipefail
+
+build_pkgs=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev
+	libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev)
+test_pkgs=("${build_pkgs[@]}" xvfb xauth poppler-utils)
+windows_pkgs=(gcc-mingw-w64-x86-64)
+
+case "${1:-build}" in
+build) want=("${build_pkgs[@]}") ;;
+test) want=("${test_pkgs[@]}") ;;
+windows) want=("${windows_pkgs[@]}") ;;
+*) echo "usage: $0 build|test|windows" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "not a Debian system; please install: ${missing[*]}" >&2
+	exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+		echo "missing packages (run as root to install): ${missing[*]}" >&2
+		exit 1
+	fi
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
