@@ -1,0 +1,414 @@
+package sync
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"zoufang/survey"
+)
+
+// Attachment is a binary file that travels with the records referring to it
+// (the photo of a signed visit sheet). ID is the id the records use.
+type Attachment struct {
+	ID   string
+	Mime string
+	Data []byte
+}
+
+// Payload is what a bundle carries, sealed. Up bundles carry the versions a
+// laptop made; down bundles carry roster entries, assignments and ledger
+// follow-ups from the district, also as versions.
+type Payload struct {
+	Versions    []survey.Version
+	Attachments []Attachment
+}
+
+// Per-field caps that are not worth a Limits field.
+const (
+	maxParents    = 64
+	maxShortField = 256 // form id, author, attachment id, mime type
+)
+
+// Payload encoding inside the compressed plaintext (all integers big-endian):
+//
+//	u32 n, then n × (u32 len, len bytes of canonical JSON of a survey.Version)
+//	u32 m, then m × (u16 len, id, u16 len, mime, u32 len, data)
+//
+// and nothing after. Length-prefixed records let the reader refuse an
+// oversized record before decoding it, and attachments travel as raw bytes
+// instead of base64.
+
+// encodePayload writes p in the payload encoding.
+func encodePayload(p Payload, lim Limits) ([]byte, error) {
+	var b []byte
+	b = binary.BigEndian.AppendUint32(b, uint32(len(p.Versions)))
+	for i := range p.Versions {
+		j, err := json.Marshal(&p.Versions[i])
+		if err != nil {
+			return nil, errf(ErrInvalidRecord, "第 %d 条记录无法编码：%v", i+1, err)
+		}
+		if len(j) > lim.MaxRecordBytes {
+			return nil, errf(ErrTooLarge, "第 %d 条记录（%s）有 %d 字节，超过单条上限 %d 字节", i+1, p.Versions[i].RecordID, len(j), lim.MaxRecordBytes)
+		}
+		b = binary.BigEndian.AppendUint32(b, uint32(len(j)))
+		b = append(b, j...)
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(len(p.Attachments)))
+	for _, a := range p.Attachments {
+		b = binary.BigEndian.AppendUint16(b, uint16(len(a.ID)))
+		b = append(b, a.ID...)
+		b = binary.BigEndian.AppendUint16(b, uint16(len(a.Mime)))
+		b = append(b, a.Mime...)
+		b = binary.BigEndian.AppendUint32(b, uint32(len(a.Data)))
+		b = append(b, a.Data...)
+	}
+	return b, nil
+}
+
+// payloadReader walks the payload encoding with bounds checks.
+type payloadReader struct {
+	b   []byte
+	bad bool
+}
+
+func (r *payloadReader) next(n uint64) []byte {
+	if r.bad || n > uint64(len(r.b)) {
+		r.bad = true
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *payloadReader) u16() uint64 {
+	v := r.next(2)
+	if v == nil {
+		return 0
+	}
+	return uint64(binary.BigEndian.Uint16(v))
+}
+
+func (r *payloadReader) u32() uint64 {
+	v := r.next(4)
+	if v == nil {
+		return 0
+	}
+	return uint64(binary.BigEndian.Uint32(v))
+}
+
+// decodePayload parses the payload encoding strictly: the counts must equal
+// the header's, each record must be canonical JSON of a survey.Version within
+// lim.MaxRecordBytes, and nothing may follow.
+func decodePayload(plain []byte, h Header, lim Limits) (Payload, error) {
+	r := &payloadReader{b: plain}
+	n := r.u32()
+	if r.bad || n != uint64(h.Records) {
+		return Payload{}, errf(ErrMalformed, "同步包内记录数 %d 与头部声明的 %d 不符", n, h.Records)
+	}
+	var p Payload
+	p.Versions = make([]survey.Version, n) // n ≤ lim.MaxRecords, checked by parseHeader
+	for i := range p.Versions {
+		size := r.u32()
+		if size > uint64(lim.MaxRecordBytes) {
+			return Payload{}, errf(ErrTooLarge, "第 %d 条记录有 %d 字节，超过单条上限 %d 字节；整个同步包被拒绝", i+1, size, lim.MaxRecordBytes)
+		}
+		rec := r.next(size)
+		if r.bad {
+			return Payload{}, errf(ErrMalformed, "同步包内第 %d 条记录被截断", i+1)
+		}
+		if err := decodeVersion(rec, &p.Versions[i]); err != nil {
+			return Payload{}, errf(ErrInvalidRecord, "第 %d 条记录无效：%v", i+1, err)
+		}
+	}
+	m := r.u32()
+	if r.bad || m != uint64(h.Attachments) {
+		return Payload{}, errf(ErrMalformed, "同步包内附件数 %d 与头部声明的 %d 不符", m, h.Attachments)
+	}
+	p.Attachments = make([]Attachment, m)
+	for i := range p.Attachments {
+		id := r.next(r.u16())
+		mime := r.next(r.u16())
+		size := r.u32()
+		if size > uint64(lim.MaxAttachmentBytes) {
+			return Payload{}, errf(ErrTooLarge, "第 %d 个附件有 %d 字节，超过上限 %d 字节", i+1, size, lim.MaxAttachmentBytes)
+		}
+		data := r.next(size)
+		if r.bad {
+			return Payload{}, errf(ErrMalformed, "同步包内第 %d 个附件被截断", i+1)
+		}
+		p.Attachments[i] = Attachment{ID: string(id), Mime: string(mime), Data: data}
+	}
+	if len(r.b) != 0 {
+		return Payload{}, errf(ErrMalformed, "同步包内容之后有 %d 字节多余数据", len(r.b))
+	}
+	return p, nil
+}
+
+// decodeVersion decodes one record strictly: known fields only, one value,
+// and the bytes must be exactly what json.Marshal produces for the result,
+// so each version has one encoding (no duplicate keys, no case variants).
+func decodeVersion(rec []byte, v *survey.Version) error {
+	if err := strictJSON(rec, v); err != nil {
+		return err
+	}
+	again, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(again, rec) {
+		return errf(ErrMalformed, "记录不是规范编码")
+	}
+	return nil
+}
+
+// compress deflates the payload. BestSpeed: the payload is JSON, which
+// compresses well even at the fastest level, and export time matters more
+// than a few percent of file size.
+func compress(plain []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(len(plain)/4 + 64)
+	w, err := flate.NewWriter(&buf, flate.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(plain); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// decompress inflates at most max bytes; a larger output is a decompression
+// bomb and refused without reading further. The deflate stream must end
+// exactly at the end of its input.
+func decompress(compressed []byte, max int64) ([]byte, error) {
+	src := bytes.NewReader(compressed)
+	fr := flate.NewReader(src)
+	defer fr.Close()
+	var out bytes.Buffer
+	out.Grow(int(min(int64(len(compressed))*4, max, 64<<20)))
+	n, err := io.Copy(&out, io.LimitReader(fr, max+1))
+	if err != nil {
+		return nil, errf(ErrMalformed, "同步包内容解压失败：%v", err)
+	}
+	if n > max {
+		return nil, errf(ErrTooLarge, "同步包解压后超过 %d 字节（可能是压缩炸弹）", max)
+	}
+	if src.Len() != 0 {
+		return nil, errf(ErrMalformed, "同步包压缩数据之后有多余内容")
+	}
+	return out.Bytes(), nil
+}
+
+// ValidateVersion checks that one record version is sane before it is
+// stored: canonical UUIDs for record, version and parents (no duplicates, not
+// its own parent), a known kind, a JSON object payload (null allowed only for
+// a deletion) whose "id" equals RecordID, and short fields within bounds.
+// Anonymous questionnaire responses must carry no author or device, no
+// parents (they are create-only), and a payload that is exactly a
+// survey.Response with a day-only date.
+func ValidateVersion(v survey.Version) error {
+	if !validUUID(v.RecordID) {
+		return errf(ErrInvalidRecord, "记录编号 %q 不是规范的 UUID", v.RecordID)
+	}
+	if !validUUID(v.VersionID) {
+		return errf(ErrInvalidRecord, "记录 %s 的版本编号 %q 不是规范的 UUID", v.RecordID, v.VersionID)
+	}
+	if len(v.Parents) > maxParents {
+		return errf(ErrInvalidRecord, "记录 %s 的版本有 %d 个父版本，超过上限 %d", v.RecordID, len(v.Parents), maxParents)
+	}
+	for i, p := range v.Parents {
+		if !validUUID(p) || p == v.VersionID {
+			return errf(ErrInvalidRecord, "记录 %s 的父版本 %q 无效", v.RecordID, p)
+		}
+		for _, q := range v.Parents[:i] {
+			if p == q {
+				return errf(ErrInvalidRecord, "记录 %s 的父版本 %s 重复", v.RecordID, p)
+			}
+		}
+	}
+	switch v.Kind {
+	case survey.KindEnterprise, survey.KindVisit, survey.KindResponse, survey.KindLedger:
+	default:
+		return errf(ErrInvalidRecord, "记录 %s 的类型 %q 未知", v.RecordID, v.Kind)
+	}
+	if v.FormVersion < 0 || !shortText(v.FormID) || !shortText(v.Author) {
+		return errf(ErrInvalidRecord, "记录 %s 的表单或作者字段无效", v.RecordID)
+	}
+	if v.DeviceID != "" && !validUUID(v.DeviceID) {
+		return errf(ErrInvalidRecord, "记录 %s 的设备编号 %q 不是规范的 UUID", v.RecordID, v.DeviceID)
+	}
+	if v.Created.IsZero() {
+		return errf(ErrInvalidRecord, "记录 %s 缺少创建时间", v.RecordID)
+	}
+	payload := bytes.TrimSpace(v.Payload)
+	if v.Deleted && string(payload) == "null" {
+		return nil
+	}
+	if len(payload) == 0 || payload[0] != '{' || !json.Valid(payload) {
+		return errf(ErrInvalidRecord, "记录 %s 的内容不是 JSON 对象", v.RecordID)
+	}
+	var inner struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(payload, &inner); err != nil || inner.ID != v.RecordID {
+		return errf(ErrInvalidRecord, "记录 %s 的内容编号 %q 与记录编号不符", v.RecordID, inner.ID)
+	}
+	if v.Kind == survey.KindResponse {
+		return checkAnonymous(v, payload)
+	}
+	return nil
+}
+
+// checkAnonymous enforces that a questionnaire response stays anonymous.
+func checkAnonymous(v survey.Version, payload []byte) error {
+	if v.Author != "" || v.DeviceID != "" {
+		return errf(ErrInvalidRecord, "匿名问卷 %s 不得带有作者或设备", v.RecordID)
+	}
+	if len(v.Parents) != 0 {
+		return errf(ErrInvalidRecord, "匿名问卷 %s 只能新建，不能修改", v.RecordID)
+	}
+	var r survey.Response
+	if err := strictJSON(payload, &r); err != nil {
+		return errf(ErrInvalidRecord, "匿名问卷 %s 的内容无效：%v", v.RecordID, err)
+	}
+	if !validDay(r.Date) {
+		return errf(ErrInvalidRecord, "匿名问卷 %s 的日期 %q 应为 YYYY-MM-DD", v.RecordID, r.Date)
+	}
+	return nil
+}
+
+// CheckSender checks that the payload's records fit the header: in an up
+// bundle every record was made on the sending device (Version.DeviceID equals
+// Header.DeviceID), except anonymous responses, which name no device at all.
+// A laptop cannot pass off versions as another device's. Down bundles carry
+// records from anywhere and are not restricted. Open calls it.
+func CheckSender(h Header, p Payload) error {
+	if h.Kind != KindUp {
+		return nil
+	}
+	for i, v := range p.Versions {
+		if v.Kind == survey.KindResponse {
+			continue // checkAnonymous: no device at all
+		}
+		if v.DeviceID != h.DeviceID {
+			return errf(ErrInvalidRecord, "第 %d 条记录（%s）标明来自设备 %q，与同步包发送设备 %s 不符", i+1, v.RecordID, v.DeviceID, h.DeviceID)
+		}
+	}
+	return nil
+}
+
+// checkPayload runs every content check of a payload against its header.
+func checkPayload(h Header, p Payload, lim Limits) error {
+	lim = lim.withDefaults()
+	if len(p.Versions) > lim.MaxRecords {
+		return errf(ErrTooLarge, "同步包有 %d 条记录，超过上限 %d", len(p.Versions), lim.MaxRecords)
+	}
+	if len(p.Attachments) > lim.MaxAttachments {
+		return errf(ErrTooLarge, "同步包有 %d 个附件，超过上限 %d", len(p.Attachments), lim.MaxAttachments)
+	}
+	seen := make(map[string]struct{}, len(p.Versions))
+	for i, v := range p.Versions {
+		if err := ValidateVersion(v); err != nil {
+			return errf(ErrInvalidRecord, "第 %d 条记录：%v", i+1, err)
+		}
+		if _, dup := seen[v.VersionID]; dup {
+			return errf(ErrInvalidRecord, "版本 %s 在同步包中出现两次", v.VersionID)
+		}
+		seen[v.VersionID] = struct{}{}
+	}
+	ids := make(map[string]struct{}, len(p.Attachments))
+	for i, a := range p.Attachments {
+		if !shortText(a.ID) || a.ID == "" {
+			return errf(ErrInvalidRecord, "第 %d 个附件的编号无效", i+1)
+		}
+		if _, dup := ids[a.ID]; dup {
+			return errf(ErrInvalidRecord, "附件 %s 出现两次", a.ID)
+		}
+		ids[a.ID] = struct{}{}
+		if !validMime(a.Mime) {
+			return errf(ErrInvalidRecord, "附件 %s 的类型 %q 无效", a.ID, a.Mime)
+		}
+		if int64(len(a.Data)) > lim.MaxAttachmentBytes {
+			return errf(ErrTooLarge, "附件 %s 有 %d 字节，超过上限 %d 字节", a.ID, len(a.Data), lim.MaxAttachmentBytes)
+		}
+	}
+	return CheckSender(h, p)
+}
+
+// shortText reports whether s is valid UTF-8 without control characters
+// and at most maxShortField bytes.
+func shortText(s string) bool {
+	if len(s) > maxShortField || !utf8.ValidString(s) {
+		return false
+	}
+	for _, c := range s {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// validMime accepts "type/subtype" in lowercase ASCII, e.g. "image/jpeg".
+func validMime(s string) bool {
+	t, sub, ok := strings.Cut(s, "/")
+	if !ok || t == "" || sub == "" || len(s) > maxShortField {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.ContainsRune("/.+-_", c)) {
+			return false
+		}
+	}
+	return !strings.Contains(sub, "/")
+}
+
+// validDay reports whether s is a date "YYYY-MM-DD" (digits only, no time).
+func validDay(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	for i, c := range []byte(s) {
+		if i != 4 && i != 7 && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return s[5:7] >= "01" && s[5:7] <= "12" && s[8:10] >= "01" && s[8:10] <= "31"
+}
+
+// validUUID reports whether s is a UUID in canonical form: 36 characters,
+// lowercase hex, hyphens at 8, 13, 18 and 23, not all zero. One spelling per
+// id keeps ids comparable as strings across devices.
+func validUUID(s string) bool {
+	_, err := uuidBytes(s)
+	return err == nil
+}
+
+// uuidBytes parses a canonical UUID.
+func uuidBytes(s string) ([16]byte, error) {
+	var u [16]byte
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return u, errf(ErrMalformed, "编号 %q 不是规范的 UUID", s)
+	}
+	h := s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:36]
+	if err := parseHex(u[:], h); err != nil || u == ([16]byte{}) {
+		return [16]byte{}, errf(ErrMalformed, "编号 %q 不是规范的 UUID", s)
+	}
+	return u, nil
+}
+
+// formatUUID writes u in canonical form.
+func formatUUID(u [16]byte) string {
+	h := hex.EncodeToString(u[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
