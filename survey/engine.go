@@ -141,8 +141,8 @@ func (e *Evaluation) rel(in *instance) bool {
 	return r
 }
 
-// val is the value of in as expressions see it: empty when not relevant,
-// numbers for numeric answers, the item count for a repeat.
+// val is the value of in as expressions see it: empty when not relevant or
+// invalid, numbers for numeric answers, the item count for a repeat.
 func (e *Evaluation) val(in *instance) any {
 	switch in.valState {
 	case stateDone:
@@ -162,7 +162,12 @@ func (e *Evaluation) val(in *instance) any {
 			v = float64(len(in.items))
 		case TypeGroup, TypeNote:
 		default:
-			v = typedAnswer(in.field, in.raw)
+			// An answer of the wrong type reads as unanswered, so one
+			// bad entry is reported once and not again by every
+			// constraint that mentions it.
+			if _, msg := checkAnswer(in.field, in.raw); msg == "" {
+				v = typedAnswer(in.field, in.raw)
+			}
 		}
 	}
 	in.value, in.valState = v, stateDone

@@ -282,9 +282,6 @@ func (p *parser) binOpAt(level int) (string, bool) {
 	if t.kind != tokOp && t.kind != tokName {
 		return "", false
 	}
-	if t.kind == tokName && p.toks[p.pos+1].kind == tokLParen {
-		return "", false
-	}
 	for _, op := range binLevels[level] {
 		if t.text == op {
 			return op, true
