@@ -76,13 +76,14 @@ func isNameChar(r rune) bool {
 }
 
 func tokenize(src string) ([]token, error) {
+	if !utf8.ValidString(src) {
+		return nil, errorf("表达式包含无效的 UTF-8 字符")
+	}
 	var toks []token
 	i := 0
 	for i < len(src) {
 		r, size := utf8.DecodeRuneInString(src[i:])
 		switch {
-		case r == utf8.RuneError && size == 1:
-			return nil, errorf("第 %d 个字节不是有效的 UTF-8 字符", i+1)
 		case unicode.IsSpace(r):
 			i += size
 		case r == '$':

@@ -96,7 +96,7 @@ func parseForm(data []byte) (*Form, []Problem) {
 		// checkRawForm reports every type mismatch; this is a safety net.
 		problems = append(problems, Problem{Message: "JSON 内容无法读取：" + err.Error()})
 	}
-	more, c := checkForm(&f)
+	more, c := checkForm(&f, problems)
 	problems = append(problems, more...)
 	if len(problems) == 0 {
 		storeCompiled(&f, c)
@@ -139,7 +139,7 @@ var fieldKeys = map[string]jsonKind{
 }
 var choiceKeys = map[string]jsonKind{"value": jString, "label": jString}
 
-var kindNames = map[jsonKind]string{jString: "字符串", jInt: "整数", jBool: "true 或 false", jArray: "数组"}
+var kindNames = map[jsonKind]string{jString: "字符串", jInt: "整数", jBool: " true 或 false", jArray: "数组"}
 
 // checkRawForm walks the generic JSON and reports unknown keys and values of
 // the wrong JSON type, with the path of the field they belong to.
@@ -190,9 +190,13 @@ func checkObject(obj map[string]any, known map[string]jsonKind, p, field string,
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		pp, ff := p, field
+		if pp == "" { // form-level property: name it
+			pp, ff = k, k
+		}
 		want, ok := known[k]
 		if !ok {
-			*ps = append(*ps, Problem{Path: p, Field: field, Message: fmt.Sprintf("未知的属性 %q", k)})
+			*ps = append(*ps, Problem{Path: pp, Field: ff, Message: fmt.Sprintf("未知的属性 %q", k)})
 			continue
 		}
 		v := obj[k]
@@ -212,7 +216,7 @@ func checkObject(obj map[string]any, known map[string]jsonKind, p, field string,
 			}
 		}
 		if !good {
-			*ps = append(*ps, Problem{Path: p, Field: field, Message: fmt.Sprintf("属性 %q 的值应为%s", k, kindNames[want])})
+			*ps = append(*ps, Problem{Path: pp, Field: ff, Message: fmt.Sprintf("属性 %q 的值应为%s", k, kindNames[want])})
 		}
 	}
 }
@@ -234,6 +238,8 @@ var knownTypes = map[FieldType]bool{
 	TypeGroup: true, TypeRepeat: true, TypeEnterprise: true, TypeImage: true,
 }
 
+var typeList = "text, textarea, integer, decimal, date, select_one, select_multiple, note, calculate, group, repeat, enterprise, image"
+
 var knownKinds = map[FormKind]bool{FormVisit: true, FormWorkerQuestionnaire: true, FormEnterpriseQuestionnaire: true}
 
 func (t FieldType) isContainer() bool { return t == TypeGroup || t == TypeRepeat }
@@ -246,8 +252,14 @@ func (t FieldType) holdsAnswer() bool {
 }
 
 // checkForm runs the definition checks on a decoded form.
-func checkForm(f *Form) ([]Problem, *compiledForm) {
+// Form-level properties already reported by the JSON checks in earlier are
+// not reported again as missing.
+func checkForm(f *Form, earlier []Problem) ([]Problem, *compiledForm) {
 	var ps []Problem
+	reported := map[string]bool{}
+	for _, p := range earlier {
+		reported[p.Path] = true
+	}
 	add := func(p, field, msg string) { ps = append(ps, Problem{Path: p, Field: field, Message: msg}) }
 	switch {
 	case f.ID == "":
@@ -255,7 +267,7 @@ func checkForm(f *Form) ([]Problem, *compiledForm) {
 	case !validName(f.ID):
 		add("id", "id", fmt.Sprintf("表单编号 %q 无效：只能用小写字母开头，由小写字母、数字和下划线组成", f.ID))
 	}
-	if f.Version < 1 {
+	if f.Version < 1 && !reported["version"] {
 		add("version", "version", "缺少表单版本号 (version)，应为不小于 1 的整数")
 	}
 	if strings.TrimSpace(f.Title) == "" {
@@ -367,7 +379,7 @@ func (fc *formCompiler) check(fields []Field) {
 		case t == "":
 			fc.add(fd, "缺少字段类型 (type)")
 		case !knownTypes[t]:
-			fc.add(fd, fmt.Sprintf("未知的字段类型 %q", string(t)))
+			fc.add(fd, fmt.Sprintf("未知的字段类型 %q（可用：%s）", string(t), typeList))
 		}
 		if strings.TrimSpace(fd.Label) == "" && t != TypeCalculate {
 			fc.add(fd, "缺少标题 (label)")
@@ -452,7 +464,7 @@ func (fc *formCompiler) compileExpr(fd *Field, what, src string) *exprNode {
 	}
 	n, err := parseExpr(src)
 	if err != nil {
-		fc.add(fd, fmt.Sprintf("%s语法错误：%s", what, err.Error()))
+		fc.add(fd, fmt.Sprintf("%s 语法错误：%s", what, err.Error()))
 		return nil
 	}
 	chain := fc.c.chain[fd]
@@ -466,9 +478,9 @@ func (fc *formCompiler) compileExpr(fd *Field, what, src string) *exprNode {
 		}
 		ok = false
 		if fc.allNames[r.str] {
-			fc.add(fd, fmt.Sprintf("%s引用的字段 ${%s} 在重复组内，不能从组外引用", what, r.str))
+			fc.add(fd, fmt.Sprintf("%s 引用的字段 ${%s} 在重复组内，不能从组外引用", what, r.str))
 		} else {
-			fc.add(fd, fmt.Sprintf("%s引用了不存在的字段 ${%s}", what, r.str))
+			fc.add(fd, fmt.Sprintf("%s 引用了不存在的字段 ${%s}", what, r.str))
 		}
 	})
 	if !ok {
