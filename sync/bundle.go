@@ -231,14 +231,21 @@ func Seal(h Header, p Payload, signer ed25519.PrivateKey, recipient *ecdh.Public
 	if err != nil {
 		return nil, fmt.Errorf("seal bundle: %w", err)
 	}
+	return sealPlain(h, plain, uint32(len(p.Versions)), uint32(len(p.Attachments)), signer, recipient)
+}
+
+// sealPlain compresses, seals and signs an encoded payload. It does not look
+// inside plain; Seal has checked it. Tests use it to build hostile bundles.
+func sealPlain(h Header, plain []byte, records, attachments uint32, signer ed25519.PrivateKey, recipient *ecdh.PublicKey) ([]byte, error) {
+	lim := DefaultLimits()
 	compressed, err := compress(plain)
 	if err != nil {
 		return nil, fmt.Errorf("seal bundle: %w", err)
 	}
 	h.SenderKeyID = KeyIDOf(signer.Public().(ed25519.PublicKey))
 	h.RecipientKeyID = KeyIDOf(recipient.Bytes())
-	h.Records = uint32(len(p.Versions))
-	h.Attachments = uint32(len(p.Attachments))
+	h.Records = records
+	h.Attachments = attachments
 	pk, err := hpke.NewDHKEMPublicKey(recipient)
 	if err != nil {
 		return nil, fmt.Errorf("seal bundle: %w", err)
@@ -395,11 +402,7 @@ func (b *Bundle) Open(priv *ecdh.PrivateKey, lim Limits) (Payload, error) {
 	if err != nil {
 		return Payload{}, errf(ErrDecrypt, "同步包无法解密：内容被改动或不是发给本机的")
 	}
-	plain, err := decompress(compressed, lim.MaxPlain)
-	if err != nil {
-		return Payload{}, err
-	}
-	p, err := decodePayload(plain, b.Header, lim)
+	p, err := decompressPayload(compressed, b.Header, lim)
 	if err != nil {
 		return Payload{}, err
 	}

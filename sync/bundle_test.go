@@ -450,20 +450,38 @@ func bfSealPlain(t *testing.T, plain []byte, records, attachments uint32) []byte
 
 func TestDecompressionBomb(t *testing.T) {
 	// 64 MiB of zeros deflates to about 300 KB; the receiver allows 1 MiB.
-	plain := make([]byte, 64<<20)
-	b := bfSealPlain(t, plain, 0, 0)
-	if len(b) > 1<<20 {
-		t.Fatalf("bomb is %d bytes; expected a small file", len(b))
+	zeros := make([]byte, 64<<20)
+	attachment := binary.BigEndian.AppendUint32(nil, 0)            // no records
+	attachment = binary.BigEndian.AppendUint32(attachment, 1)      // one attachment
+	attachment = append(attachment, 0, 1, 'a', 0, 10)              // id "a"
+	attachment = append(attachment, "image/jpeg"...)               // mime
+	attachment = binary.BigEndian.AppendUint32(attachment, 64<<20) // data length
+	tests := []struct {
+		name        string
+		plain       []byte
+		attachments uint32
+		target      error
+	}{
+		{"one huge attachment", append(attachment, zeros...), 1, ErrTooLarge},
+		{"zeros after an empty payload", zeros, 0, ErrMalformed},
 	}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	_, _, err := bfOpen(t, b, Limits{MaxPlain: 1 << 20})
-	runtime.ReadMemStats(&after)
-	if !errors.Is(err, ErrTooLarge) {
-		t.Fatalf("got %v, want ErrTooLarge", err)
-	}
-	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
-		t.Errorf("allocated %d bytes while refusing a bomb capped at 1 MiB", got)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := bfSealPlain(t, tc.plain, 0, tc.attachments)
+			if len(b) > 1<<20 {
+				t.Fatalf("bomb is %d bytes; expected a small file", len(b))
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, _, err := bfOpen(t, b, Limits{MaxPlain: 1 << 20, MaxAttachmentBytes: 1 << 30})
+			runtime.ReadMemStats(&after)
+			if !errors.Is(err, tc.target) {
+				t.Fatalf("got %v, want %v", err, tc.target)
+			}
+			if got := after.TotalAlloc - before.TotalAlloc; got > 8<<20 {
+				t.Errorf("allocated %d bytes while refusing a bomb capped at 1 MiB", got)
+			}
+		})
 	}
 }
 
@@ -767,7 +785,7 @@ func FuzzDecodePayload(f *testing.F) {
 	f.Fuzz(func(t *testing.T, plain []byte, n, m uint32) {
 		h := Header{Kind: KindUp, DeviceID: bfDeviceA, Seq: 1, Records: n, Attachments: m}
 		lim := Limits{MaxRecords: 1000, MaxAttachments: 1000}.withDefaults()
-		got, err := decodePayload(plain, h, lim)
+		got, err := decodePayload(bytes.NewReader(plain), h, lim)
 		if err != nil {
 			return
 		}
@@ -779,4 +797,68 @@ func FuzzDecodePayload(f *testing.F) {
 			t.Fatalf("decode/encode not canonical")
 		}
 	})
+}
+
+// bfBenchPayload is 10,000 visit versions of about 1.5 KB each.
+func bfBenchPayload(b *testing.B) Payload {
+	b.Helper()
+	var p Payload
+	for i := range 10_000 {
+		p.Versions = append(p.Versions, bfVisit(b, bfDeviceA, i, 1500))
+	}
+	return p
+}
+
+func bfPayloadBytes(p Payload) int64 {
+	var n int64
+	for _, v := range p.Versions {
+		n += int64(len(v.Payload))
+	}
+	return n
+}
+
+// BenchmarkSeal10kVisits: encode, compress, seal and sign 10,000 visits.
+// MB/s counts the record payload bytes.
+func BenchmarkSeal10kVisits(b *testing.B) {
+	dev, dis := bfKeys(b, "device A"), bfKeys(b, "district")
+	p := bfBenchPayload(b)
+	b.SetBytes(bfPayloadBytes(p))
+	var size int
+	for b.Loop() {
+		out, err := Seal(bfHeader(1, Hash{}), p, dev.Signing, dis.Sealing.PublicKey())
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(out)
+	}
+	b.ReportMetric(float64(size), "bundle-bytes")
+}
+
+// BenchmarkParseVerifyOpen10kVisits: the district's side of the same bundle.
+func BenchmarkParseVerifyOpen10kVisits(b *testing.B) {
+	dev, dis := bfKeys(b, "device A"), bfKeys(b, "district")
+	p := bfBenchPayload(b)
+	bundle, err := Seal(bfHeader(1, Hash{}), p, dev.Signing, dis.Sealing.PublicKey())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(bfPayloadBytes(p))
+	pub := dev.Public().Signing
+	for b.Loop() {
+		bu, err := ParseBundle(bytes.NewReader(bundle), Limits{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := bu.Verify(pub); err != nil {
+			b.Fatal(err)
+		}
+		got, err := bu.Open(dis.Sealing, Limits{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(got.Versions) != 10_000 {
+			b.Fatalf("%d versions", len(got.Versions))
+		}
+	}
+	b.ReportMetric(float64(len(bundle)), "bundle-bytes")
 }

@@ -1,11 +1,13 @@
 package sync
 
 import (
+	"bufio"
 	"bytes"
 	"compress/flate"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -71,45 +73,86 @@ func encodePayload(p Payload, lim Limits) ([]byte, error) {
 	return b, nil
 }
 
-// payloadReader walks the payload encoding with bounds checks.
+// payloadReader reads the payload encoding from the decompressor. It keeps
+// the first error; later reads return zero values.
 type payloadReader struct {
-	b   []byte
-	bad bool
+	r       *bufio.Reader
+	lim     *io.LimitedReader // the decompression-bomb cap (max+1 bytes)
+	err     error
+	scratch []byte
 }
 
-func (r *payloadReader) next(n uint64) []byte {
-	if r.bad || n > uint64(len(r.b)) {
-		r.bad = true
+func (r *payloadReader) fail(err error) {
+	if r.err == nil {
+		if r.lim.N == 0 {
+			err = errf(ErrTooLarge, "同步包解压后超过上限（可能是压缩炸弹）")
+		} else if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			err = errf(ErrMalformed, "同步包内容被截断")
+		} else if _, ok := err.(*formatError); !ok {
+			err = errf(ErrMalformed, "同步包内容解压失败：%v", err)
+		}
+		r.err = err
+	}
+}
+
+// fixed reads n ≤ len(scratch) bytes into the scratch buffer.
+func (r *payloadReader) fixed(n int) []byte {
+	if r.err != nil {
 		return nil
 	}
-	v := r.b[:n]
-	r.b = r.b[n:]
-	return v
+	if cap(r.scratch) < n {
+		r.scratch = make([]byte, n)
+	}
+	b := r.scratch[:n]
+	if _, err := io.ReadFull(r.r, b); err != nil {
+		r.fail(err)
+		return nil
+	}
+	return b
 }
 
-func (r *payloadReader) u16() uint64 {
-	v := r.next(2)
-	if v == nil {
-		return 0
+func (r *payloadReader) u16() int {
+	if b := r.fixed(2); b != nil {
+		return int(binary.BigEndian.Uint16(b))
 	}
-	return uint64(binary.BigEndian.Uint16(v))
+	return 0
 }
 
 func (r *payloadReader) u32() uint64 {
-	v := r.next(4)
-	if v == nil {
-		return 0
+	if b := r.fixed(4); b != nil {
+		return uint64(binary.BigEndian.Uint32(b))
 	}
-	return uint64(binary.BigEndian.Uint32(v))
+	return 0
 }
 
-// decodePayload parses the payload encoding strictly: the counts must equal
-// the header's, each record must be canonical JSON of a survey.Version within
-// lim.MaxRecordBytes, and nothing may follow.
-func decodePayload(plain []byte, h Header, lim Limits) (Payload, error) {
-	r := &payloadReader{b: plain}
+// owned reads n bytes into a new slice that grows with the bytes that
+// arrive, not with the claimed n.
+func (r *payloadReader) owned(n uint64) []byte {
+	if r.err != nil {
+		return nil
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(min(n, 64<<10)))
+	if _, err := io.CopyN(&buf, r.r, int64(n)); err != nil {
+		r.fail(err)
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// decodePayload parses the payload encoding from the decompressed stream
+// strictly: the counts must equal the header's, each record must be
+// canonical JSON of a survey.Version within lim.MaxRecordBytes, the whole
+// stream at most lim.MaxPlain bytes, and nothing may follow. Memory grows
+// with what is decoded, never with a claimed length.
+func decodePayload(plain io.Reader, h Header, lim Limits) (Payload, error) {
+	lr := &io.LimitedReader{R: plain, N: lim.MaxPlain + 1}
+	r := &payloadReader{r: bufio.NewReaderSize(lr, 64<<10), lim: lr}
 	n := r.u32()
-	if r.bad || n != uint64(h.Records) {
+	if r.err != nil {
+		return Payload{}, r.err
+	}
+	if n != uint64(h.Records) {
 		return Payload{}, errf(ErrMalformed, "同步包内记录数 %d 与头部声明的 %d 不符", n, h.Records)
 	}
 	var p Payload
@@ -119,50 +162,66 @@ func decodePayload(plain []byte, h Header, lim Limits) (Payload, error) {
 		if size > uint64(lim.MaxRecordBytes) {
 			return Payload{}, errf(ErrTooLarge, "第 %d 条记录有 %d 字节，超过单条上限 %d 字节；整个同步包被拒绝", i+1, size, lim.MaxRecordBytes)
 		}
-		rec := r.next(size)
-		if r.bad {
-			return Payload{}, errf(ErrMalformed, "同步包内第 %d 条记录被截断", i+1)
+		rec := r.fixed(int(size))
+		if r.err != nil {
+			return Payload{}, r.err
 		}
 		if err := decodeVersion(rec, &p.Versions[i]); err != nil {
 			return Payload{}, errf(ErrInvalidRecord, "第 %d 条记录无效：%v", i+1, err)
 		}
 	}
 	m := r.u32()
-	if r.bad || m != uint64(h.Attachments) {
+	if r.err != nil {
+		return Payload{}, r.err
+	}
+	if m != uint64(h.Attachments) {
 		return Payload{}, errf(ErrMalformed, "同步包内附件数 %d 与头部声明的 %d 不符", m, h.Attachments)
 	}
 	p.Attachments = make([]Attachment, m)
 	for i := range p.Attachments {
-		id := r.next(r.u16())
-		mime := r.next(r.u16())
+		id := string(r.fixed(r.u16()))
+		mime := string(r.fixed(r.u16()))
 		size := r.u32()
 		if size > uint64(lim.MaxAttachmentBytes) {
 			return Payload{}, errf(ErrTooLarge, "第 %d 个附件有 %d 字节，超过上限 %d 字节", i+1, size, lim.MaxAttachmentBytes)
 		}
-		data := r.next(size)
-		if r.bad {
-			return Payload{}, errf(ErrMalformed, "同步包内第 %d 个附件被截断", i+1)
+		data := r.owned(size)
+		if r.err != nil {
+			return Payload{}, r.err
 		}
-		p.Attachments[i] = Attachment{ID: string(id), Mime: string(mime), Data: data}
+		p.Attachments[i] = Attachment{ID: id, Mime: mime, Data: data}
 	}
-	if len(r.b) != 0 {
-		return Payload{}, errf(ErrMalformed, "同步包内容之后有 %d 字节多余数据", len(r.b))
+	if _, err := r.r.ReadByte(); err == nil {
+		return Payload{}, errf(ErrMalformed, "同步包内容之后有多余数据")
+	} else if !errors.Is(err, io.EOF) {
+		r.fail(err)
+		return Payload{}, r.err
+	}
+	if lr.N == 0 {
+		return Payload{}, errf(ErrTooLarge, "同步包解压后超过 %d 字节（可能是压缩炸弹）", lim.MaxPlain)
 	}
 	return p, nil
 }
 
 // decodeVersion decodes one record strictly: known fields only, one value,
-// and the bytes must be exactly what json.Marshal produces for the result,
-// so each version has one encoding (no duplicate keys, no case variants).
+// and the record must be exactly what json.Marshal produces for the result,
+// so each version has one encoding (no duplicate keys, no case variants, no
+// reordering). The payload is the last field; its bytes are compared as they
+// are (the decoder has checked they are valid JSON) instead of being
+// re-encoded, which would cost another pass over most of the record.
 func decodeVersion(rec []byte, v *survey.Version) error {
 	if err := strictJSON(rec, v); err != nil {
 		return err
 	}
-	again, err := json.Marshal(v)
+	shell := *v
+	shell.Payload = json.RawMessage("0")
+	again, err := json.Marshal(&shell)
 	if err != nil {
 		return err
 	}
-	if !bytes.Equal(again, rec) {
+	head, ok := bytes.CutSuffix(again, []byte(`0}`))
+	if !ok || !bytes.HasSuffix(head, []byte(`"payload":`)) || len(rec) != len(head)+len(v.Payload)+1 ||
+		!bytes.HasPrefix(rec, head) || !bytes.Equal(rec[len(head):len(rec)-1], v.Payload) || rec[len(rec)-1] != '}' {
 		return errf(ErrMalformed, "记录不是规范编码")
 	}
 	return nil
@@ -187,26 +246,21 @@ func compress(plain []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// decompress inflates at most max bytes; a larger output is a decompression
-// bomb and refused without reading further. The deflate stream must end
-// exactly at the end of its input.
-func decompress(compressed []byte, max int64) ([]byte, error) {
+// decompressPayload inflates and decodes the payload in one pass, so a
+// decompression bomb is stopped at lim.MaxPlain without ever being held in
+// memory. The deflate stream must end exactly at the end of its input.
+func decompressPayload(compressed []byte, h Header, lim Limits) (Payload, error) {
 	src := bytes.NewReader(compressed)
 	fr := flate.NewReader(src)
 	defer fr.Close()
-	var out bytes.Buffer
-	out.Grow(int(min(int64(len(compressed))*4, max, 64<<20)))
-	n, err := io.Copy(&out, io.LimitReader(fr, max+1))
+	p, err := decodePayload(fr, h, lim)
 	if err != nil {
-		return nil, errf(ErrMalformed, "同步包内容解压失败：%v", err)
-	}
-	if n > max {
-		return nil, errf(ErrTooLarge, "同步包解压后超过 %d 字节（可能是压缩炸弹）", max)
+		return Payload{}, err
 	}
 	if src.Len() != 0 {
-		return nil, errf(ErrMalformed, "同步包压缩数据之后有多余内容")
+		return Payload{}, errf(ErrMalformed, "同步包压缩数据之后有多余内容")
 	}
-	return out.Bytes(), nil
+	return p, nil
 }
 
 // ValidateVersion checks that one record version is sane before it is
@@ -217,6 +271,19 @@ func decompress(compressed []byte, max int64) ([]byte, error) {
 // parents (they are create-only), and a payload that is exactly a
 // survey.Response with a day-only date.
 func ValidateVersion(v survey.Version) error {
+	if err := validateVersion(v); err != nil {
+		return err
+	}
+	if !json.Valid(v.Payload) {
+		return errf(ErrInvalidRecord, "记录 %s 的内容不是有效的 JSON", v.RecordID)
+	}
+	return nil
+}
+
+// validateVersion is ValidateVersion for versions whose payload is known to
+// be valid JSON (decoded by encoding/json, or about to be encoded by it,
+// which also checks).
+func validateVersion(v survey.Version) error {
 	if !validUUID(v.RecordID) {
 		return errf(ErrInvalidRecord, "记录编号 %q 不是规范的 UUID", v.RecordID)
 	}
@@ -254,19 +321,43 @@ func ValidateVersion(v survey.Version) error {
 	if v.Deleted && string(payload) == "null" {
 		return nil
 	}
-	if len(payload) == 0 || payload[0] != '{' || !json.Valid(payload) {
+	if len(payload) == 0 || payload[0] != '{' {
 		return errf(ErrInvalidRecord, "记录 %s 的内容不是 JSON 对象", v.RecordID)
 	}
-	var inner struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(payload, &inner); err != nil || inner.ID != v.RecordID {
-		return errf(ErrInvalidRecord, "记录 %s 的内容编号 %q 与记录编号不符", v.RecordID, inner.ID)
+	if id, err := topLevelID(payload); err != nil || id != v.RecordID {
+		return errf(ErrInvalidRecord, "记录 %s 的内容编号 %q 与记录编号不符", v.RecordID, id)
 	}
 	if v.Kind == survey.KindResponse {
 		return checkAnonymous(v, payload)
 	}
 	return nil
+}
+
+// topLevelID returns the string "id" member of a JSON object. Records put
+// "id" first, so this usually reads a few tokens, not the whole payload.
+func topLevelID(obj []byte) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", errf(ErrMalformed, "not an object")
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return "", err
+		}
+		if key == "id" {
+			var id string
+			if err := dec.Decode(&id); err != nil {
+				return "", err
+			}
+			return id, nil
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", err
+		}
+	}
+	return "", errf(ErrMalformed, "no id")
 }
 
 // checkAnonymous enforces that a questionnaire response stays anonymous.
@@ -318,7 +409,7 @@ func checkPayload(h Header, p Payload, lim Limits) error {
 	}
 	seen := make(map[string]struct{}, len(p.Versions))
 	for i, v := range p.Versions {
-		if err := ValidateVersion(v); err != nil {
+		if err := validateVersion(v); err != nil {
 			return errf(ErrInvalidRecord, "第 %d 条记录：%v", i+1, err)
 		}
 		if _, dup := seen[v.VersionID]; dup {
