@@ -20,6 +20,6 @@ type ui struct {
 	forms    *survey.FormSet
 	campaign *survey.Campaign
 	now      func() time.Time
-	profile  profile   // investigator name, district, team, PIN hash, large font
+	profile  profile    // investigator name, district, team, PIN hash, large font
 	nav      *navigator // show(title, content) with back; fullScreen(content) for questionnaire mode
 }
