@@ -139,3 +139,47 @@ func TestRevocationList(t *testing.T) {
 		t.Errorf("device A revoked")
 	}
 }
+
+// FuzzSignedFiles feeds the same bytes to every signed-file parser (trust
+// file, enrolment request, receipt): none may panic, and a changed file
+// must never verify under the district or device key.
+func FuzzSignedFiles(f *testing.F) {
+	dis, dev := bfKeys(f, "district"), bfKeys(f, "device A")
+	trust, err := SignTrust(Trust{District: "和平区总工会", Keys: dis.Public(), ServerURL: "http://127.0.0.1:8700", Version: 2, Issued: bfDay, Expires: bfDay.AddDate(1, 0, 0)}, dis.Signing)
+	if err != nil {
+		f.Fatal(err)
+	}
+	req, err := NewEnrollRequest(EnrollRequest{DeviceID: bfDeviceA, DeviceName: "李明的笔记本", Investigator: "李明", District: "和平区总工会", Created: bfDay}, dev)
+	if err != nil {
+		f.Fatal(err)
+	}
+	receipt, err := SignReceipt(Receipt{DeviceID: bfDeviceA, Seq: 1, Head: Hash{1}, Accepted: []Hash{{1}, {2}}, Created: bfDay}, dis.Signing)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, b := range [][]byte{trust, req, receipt, []byte(`{"type":"zoufang/trust/v1","signed":{},"signatures":[]}`)} {
+		f.Add(b)
+	}
+	now := bfDay.Add(time.Hour)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if tr, err := AcceptTrust(nil, data, now); err == nil && tr.Keys.Equal(dis.Public()) && !bytes.Equal(bytes.TrimSpace(data), bytes.TrimSpace(trust)) {
+			// Only the envelope's unsigned whitespace may differ.
+			var a, b envelope
+			if strictJSON(bytes.TrimSpace(data), &a) != nil || strictJSON(bytes.TrimSpace(trust), &b) != nil || !bytes.Equal(a.Signed, b.Signed) {
+				t.Fatalf("a changed trust file verified")
+			}
+		}
+		if r, err := ParseEnrollRequest(data); err == nil && r.Keys.Equal(dev.Public()) {
+			var a, b envelope
+			if strictJSON(bytes.TrimSpace(data), &a) != nil || strictJSON(bytes.TrimSpace(req), &b) != nil || !bytes.Equal(a.Signed, b.Signed) {
+				t.Fatalf("a changed enrolment request verified")
+			}
+		}
+		if _, err := VerifyReceipt(data, dis.Public().Signing); err == nil {
+			var a, b envelope
+			if strictJSON(bytes.TrimSpace(data), &a) != nil || strictJSON(bytes.TrimSpace(receipt), &b) != nil || !bytes.Equal(a.Signed, b.Signed) {
+				t.Fatalf("a changed receipt verified")
+			}
+		}
+	})
+}
