@@ -213,6 +213,11 @@ func hpkeSuite() (hpke.KDF, hpke.AEAD) { return hpke.HKDFSHA256(), hpke.ChaCha20
 // Kind, DeviceID, Seq, Prev and Created. The payload is checked with the same
 // rules as Open (DefaultLimits), so Seal never produces a bundle that a
 // receiver would refuse for its content.
+//
+// Sealing is randomised (a fresh HPKE encapsulation each time): sealing the
+// same payload twice gives two different files. A sender must therefore keep
+// the bytes of every bundle it made and resend that same file for a seq,
+// never seal a seq again, or the receiver sees "same seq, different content".
 func Seal(h Header, p Payload, signer ed25519.PrivateKey, recipient *ecdh.PublicKey) ([]byte, error) {
 	if len(signer) != ed25519.PrivateKeySize {
 		return nil, errors.New("seal bundle: bad signing key")
@@ -346,6 +351,11 @@ func ParseBundle(r io.Reader, lim Limits) (*Bundle, error) {
 // Hash returns the SHA-256 of the whole bundle file: the chain hash that the
 // next bundle of the stream names as Prev and receipts acknowledge.
 func (b *Bundle) Hash() Hash { return sha256.Sum256(b.raw) }
+
+// BundleHash returns the chain hash of a bundle file's bytes, as Hash does
+// after parsing: what a sender records as the Prev of its next bundle right
+// after Seal.
+func BundleHash(file []byte) Hash { return sha256.Sum256(file) }
 
 // Bytes returns the whole bundle file as read (for storing or quarantining
 // it). The caller must not modify it.

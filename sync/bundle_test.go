@@ -862,3 +862,17 @@ func BenchmarkParseVerifyOpen10kVisits(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(bundle)), "bundle-bytes")
 }
+
+func TestSealIsRandomisedAndHashesDiffer(t *testing.T) {
+	a, b := bfSmallBundle(t), bfSmallBundle(t)
+	if bytes.Equal(a, b) || BundleHash(a) == BundleHash(b) {
+		t.Fatalf("two seals of the same payload are identical; resending must reuse stored bytes, and this test documents why")
+	}
+	bu, err := ParseBundle(bytes.NewReader(a), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bu.Hash() != BundleHash(a) {
+		t.Errorf("Bundle.Hash and BundleHash differ")
+	}
+}
