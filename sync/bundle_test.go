@@ -876,3 +876,45 @@ func TestSealIsRandomisedAndHashesDiffer(t *testing.T) {
 		t.Errorf("Bundle.Hash and BundleHash differ")
 	}
 }
+
+// TestDownBundle: the district sends roster entries and another device's
+// versions to device A, sealed to A's key and signed by the district.
+func TestDownBundle(t *testing.T) {
+	dev, dis := bfKeys(t, "device A"), bfKeys(t, "district")
+	ent, err := json.Marshal(survey.Enterprise{ID: bfUUID("ent 1"), Name: "和平精密机械有限公司", USCC: "91120101MA05XXXX0X", District: "和平区", AssignedTo: bfDeviceA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Payload{Versions: []survey.Version{
+		{RecordID: bfUUID("ent 1"), VersionID: bfUUID("ent 1 v1"), Kind: survey.KindEnterprise, Author: "区总工会", Created: bfDay, Payload: ent},
+		bfVisit(t, bfDeviceB, 5, 800),
+	}}
+	h := Header{Kind: KindDown, DeviceID: bfDeviceA, Seq: 1, Created: bfDay}
+	b, err := Seal(h, p, dis.Signing, dev.Sealing.PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bu, err := ParseBundle(bytes.NewReader(b), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bu.Header.Kind != KindDown || bu.Header.SenderKeyID != dis.Public().SigningKeyID() || bu.Header.RecipientKeyID != dev.Public().SealingKeyID() {
+		t.Fatalf("header %+v", bu.Header)
+	}
+	if err := bu.Verify(dev.Public().Signing); !errors.Is(err, ErrWrongKey) {
+		t.Errorf("verify a down bundle with the device's own key: got %v", err)
+	}
+	if err := bu.Verify(dis.Public().Signing); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bu.Open(dis.Sealing, Limits{}); !errors.Is(err, ErrWrongKey) {
+		t.Errorf("the district cannot open what it sealed to a device: got %v", err)
+	}
+	got, err := bu.Open(dev.Sealing, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Versions) != 2 || got.Versions[1].DeviceID != bfDeviceB {
+		t.Errorf("got %d versions", len(got.Versions))
+	}
+}
