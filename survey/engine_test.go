@@ -595,3 +595,73 @@ func BenchmarkValidateVisit20Demands(b *testing.B) {
 		Validate(f, a, day)
 	}
 }
+
+func TestNestedRepeats(t *testing.T) {
+	src := `{"id":"t","version":1,"title":"t","fields":[
+	  {"name":"cap","type":"integer","label":"总上限"},
+	  {"name":"teams","type":"repeat","label":"组","fields":[
+	    {"name":"size","type":"integer","label":"人数","constraint":". <= ${cap}","constraint_message":"超过总上限"},
+	    {"name":"members","type":"repeat","label":"成员","fields":[
+	      {"name":"age","type":"integer","label":"年龄","relevant":"${size} > 1","required":true},
+	      {"name":"rank","type":"integer","label":"序号","constraint":". <= ${size} and . <= ${cap}","constraint_message":"序号超出"}
+	    ]}
+	  ]}]}`
+	f, err := ParseForm([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Answers{"cap": "3", "teams": []Answers{
+		{"size": "1", "members": []Answers{{"rank": "1"}, {"rank": "2"}}},
+		{"size": "4", "members": []Answers{{"rank": "3", "age": "30"}, {"rank": "1"}}},
+	}}
+	got := problemStrings(Validate(f, a, day))
+	want := []string{
+		"teams[0].members[1].rank: 序号超出",
+		"teams[1].size: 超过总上限",
+		"teams[1].members[1].age: 此项为必填项",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Validate = %q\nwant %q", got, want)
+	}
+	e := Evaluate(f, a, day)
+	if e.Relevant("teams[0].members[0].age") || !e.Relevant("teams[1].members[0].age") {
+		t.Errorf("age relevance should follow the enclosing team's size")
+	}
+	cleaned := Clean(f, a, day)
+	if m := cleaned["teams"].([]Answers)[1]["members"].([]Answers)[0]; m["age"] != "30" {
+		t.Errorf("Clean lost a nested answer: %v", m)
+	}
+}
+
+func TestEvaluationValue(t *testing.T) {
+	f := shippedForm(t, "visit")
+	a := with(validVisit(), "resumption_state", "full")
+	e := Evaluate(f, a, day)
+	tests := []struct {
+		path string
+		want any
+	}{
+		{"workers_total", "120"},
+		{"partner_departments", []string{"renshe", "fayuan"}},
+		{"capacity_percent", nil}, // answered but not relevant
+		{"basic", nil},            // a group holds no value
+		{"enterprise_note", nil},  // nor does a note
+		{"on_duty_percent", "66"}, // computed: int(80 * 100 div 120)
+		{"demand_count", "2"},
+		{"demands[0].demand_urgency", "pressing"},
+		{"nope", nil},
+	}
+	for _, tt := range tests {
+		if got := e.Value(tt.path); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Value(%q) = %#v, want %#v", tt.path, got, tt.want)
+		}
+	}
+	if e.Relevant("capacity_percent") || !e.Relevant("basic") || !e.Relevant("visit_date") {
+		t.Errorf("relevance wrong: capacity_percent %v, basic %v", e.Relevant("capacity_percent"), e.Relevant("basic"))
+	}
+	// Division by zero leaves the calculation empty rather than Inf.
+	e = Evaluate(f, with(a, "workers_total", "0", "workers_on_duty", "0"), day)
+	if got := e.Value("on_duty_percent"); got != "" {
+		t.Errorf("on_duty_percent with no workers = %#v, want empty", got)
+	}
+}
