@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -66,7 +67,7 @@ func bfVisit(t testing.TB, device string, i, size int) survey.Version {
 		Answers: survey.Answers{
 			"visit_date": "2026-11-20", "team_members": "李明、王芳", "workers_interviewed": "6",
 			"partner_departments": []string{"renshe", "fayuan"}, "resumption_state": "partial",
-			"risk_level": "medium", "difficulties_note": "原材料价格上涨，订单减少，部分职工待岗。",
+			"risk_level": "medium", "difficulties_note": bfText(i, 40),
 		},
 		CreatedAt: bfDay.Add(9 * time.Hour), UpdatedAt: bfDay.Add(10 * time.Hour),
 	}
@@ -90,9 +91,22 @@ func bfVisit(t testing.TB, device string, i, size int) survey.Version {
 		demands, _ := v.Answers["demands"].([]survey.Answers)
 		v.Answers["demands"] = append(demands, survey.Answers{
 			"demand_category": "wages", "demand_urgency": "pressing", "demand_to_ledger": "yes",
-			"demand_description": fmt.Sprintf("第%d项诉求：职工反映加班费计算方式不清楚，希望工会协调企业公开工资构成。", n+1),
+			"demand_description": fmt.Sprintf("第%d项诉求：%s", n+1, bfText(i*31+n, 30)),
 		})
 	}
+}
+
+// bfText returns n pseudo-random characters of survey prose for seed, so
+// benchmark payloads compress like real notes rather than like copies.
+func bfText(seed, n int) string {
+	const pool = "职工反映加班费计算方式不清楚希望工会协调企业公开工资构成原材料价格上涨订单减少部分待岗社保缴纳延迟劳动合同续签安全培训宿舍食堂条件改善集体协商技能提升困难帮扶，。、"
+	runes := []rune(pool)
+	r := rand.New(rand.NewPCG(uint64(seed), 42))
+	out := make([]rune, n)
+	for i := range out {
+		out[i] = runes[r.IntN(len(runes))]
+	}
+	return string(out)
 }
 
 func bfResponse(t testing.TB, i int) survey.Version {
