@@ -33,6 +33,7 @@ const (
 	// minSealed is the HPKE encapsulated key (32) plus the AEAD tag (16)
 	// plus at least one byte of compressed payload.
 	minSealed = 32 + 16 + 1
+	maxInt    = int(^uint(0) >> 1)
 )
 
 // Domain-separation strings: the HPKE info of bundle encryption and the
@@ -367,11 +368,17 @@ func (b *Bundle) Verified() bool { return b.verified }
 // Verify checks the signature over magic..ciphertext with pub, which must
 // be the key named by Header.SenderKeyID. It must succeed before Open.
 func (b *Bundle) Verify(pub ed25519.PublicKey) error {
+	b.verified = false
+	// Work from the bytes, not the exported (mutable) Header field.
+	h, err := parseHeader(b.raw[:HeaderSize], Limits{MaxBundle: int64(len(b.raw)), MaxRecords: maxInt, MaxAttachments: maxInt})
+	if err != nil {
+		return err
+	}
 	if len(pub) != ed25519.PublicKeySize {
 		return errf(ErrWrongKey, "验证同步包：公钥无效")
 	}
-	if KeyIDOf(pub) != b.Header.SenderKeyID {
-		return errf(ErrWrongKey, "同步包由密钥 %s 签名，而不是预期的 %s", b.Header.SenderKeyID, KeyIDOf(pub))
+	if KeyIDOf(pub) != h.SenderKeyID {
+		return errf(ErrWrongKey, "同步包由密钥 %s 签名，而不是预期的 %s", h.SenderKeyID, KeyIDOf(pub))
 	}
 	n := len(b.raw) - SignatureSize
 	if err := ed25519.VerifyWithOptions(pub, bundleDigest(b.raw[:n]), b.raw[n:], &ed25519.Options{Hash: crypto.SHA512, Context: bundleSigCtx}); err != nil {
@@ -393,10 +400,15 @@ func (b *Bundle) Open(priv *ecdh.PrivateKey, lim Limits) (Payload, error) {
 	if priv == nil || priv.Curve() != ecdh.X25519() {
 		return Payload{}, errf(ErrWrongKey, "解密同步包需要 X25519 私钥")
 	}
-	if KeyIDOf(priv.PublicKey().Bytes()) != b.Header.RecipientKeyID {
-		return Payload{}, errf(ErrWrongKey, "同步包是发给密钥 %s 的，不是本机密钥 %s（可能是已更换的旧密钥）", b.Header.RecipientKeyID, KeyIDOf(priv.PublicKey().Bytes()))
-	}
 	lim = lim.withDefaults()
+	// Work from the signed bytes, not the exported (mutable) Header field.
+	h, err := parseHeader(b.raw[:HeaderSize], lim)
+	if err != nil {
+		return Payload{}, err
+	}
+	if KeyIDOf(priv.PublicKey().Bytes()) != h.RecipientKeyID {
+		return Payload{}, errf(ErrWrongKey, "同步包是发给密钥 %s 的，不是本机密钥 %s（可能是已更换的旧密钥）", h.RecipientKeyID, KeyIDOf(priv.PublicKey().Bytes()))
+	}
 	sk, err := hpke.NewDHKEMPrivateKey(priv)
 	if err != nil {
 		return Payload{}, fmt.Errorf("open bundle: %w", err)
@@ -412,11 +424,11 @@ func (b *Bundle) Open(priv *ecdh.PrivateKey, lim Limits) (Payload, error) {
 	if err != nil {
 		return Payload{}, errf(ErrDecrypt, "同步包无法解密：内容被改动或不是发给本机的")
 	}
-	p, err := decompressPayload(compressed, b.Header, lim)
+	p, err := decompressPayload(compressed, h, lim)
 	if err != nil {
 		return Payload{}, err
 	}
-	if err := checkPayload(b.Header, p, lim); err != nil {
+	if err := checkPayload(h, p, lim); err != nil {
 		return Payload{}, err
 	}
 	return p, nil

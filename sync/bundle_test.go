@@ -205,6 +205,47 @@ func TestOpenBeforeVerify(t *testing.T) {
 	if _, err := bu.Open(bfKeys(t, "district").Sealing, Limits{}); !errors.Is(err, ErrNotVerified) {
 		t.Fatalf("Open before Verify: got %v, want ErrNotVerified", err)
 	}
+	if err := bu.Verify(bfKeys(t, "device A").Public().Signing); err != nil || !bu.Verified() {
+		t.Fatalf("Verify: %v", err)
+	}
+	// A later failed Verify withdraws the permission to open.
+	if err := bu.Verify(bfKeys(t, "device B").Public().Signing); err == nil || bu.Verified() {
+		t.Fatalf("Verify with another key: %v, verified=%v", err, bu.Verified())
+	}
+	if _, err := bu.Open(bfKeys(t, "district").Sealing, Limits{}); !errors.Is(err, ErrNotVerified) {
+		t.Fatalf("Open after a failed Verify: got %v, want ErrNotVerified", err)
+	}
+}
+
+// TestHeaderFieldEditsDoNotBypassChecks: Verify and Open read the signed
+// header bytes, not the exported Header field a caller might change.
+func TestHeaderFieldEditsDoNotBypassChecks(t *testing.T) {
+	devB, dis := bfKeys(t, "device B"), bfKeys(t, "district")
+	p := Payload{Versions: []survey.Version{bfVisit(t, bfDeviceA, 0, 300)}} // made on A
+	h := Header{Kind: KindUp, DeviceID: bfDeviceB, Seq: 1, Created: bfDay}
+	plain, err := encodePayload(p, DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sealPlain(h, plain, 1, 0, devB.Signing, dis.Sealing.PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bu, err := ParseBundle(bytes.NewReader(b), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bu.Header.SenderKeyID = bfKeys(t, "device A").Public().SigningKeyID()
+	if err := bu.Verify(bfKeys(t, "device A").Public().Signing); err == nil {
+		t.Fatal("verified with a key named only by the edited Header field")
+	}
+	if err := bu.Verify(devB.Public().Signing); err != nil {
+		t.Fatal(err)
+	}
+	bu.Header.DeviceID = bfDeviceA
+	if _, err := bu.Open(dis.Sealing, Limits{}); !errors.Is(err, ErrInvalidRecord) {
+		t.Fatalf("Open after editing Header.DeviceID: got %v, want ErrInvalidRecord", err)
+	}
 }
 
 // TestEveryBitFlip flips each bit of a real bundle; parsing, verifying and
