@@ -1,7 +1,9 @@
 package sync
 
 import (
+	"bytes"
 	"crypto/ed25519"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -78,4 +80,59 @@ func VerifyReceipt(data []byte, district ed25519.PublicKey) (*Receipt, error) {
 		return nil, errf(ErrSignature, "回执签名无效：不是区总工会签发的，或已被改动")
 	}
 	return &r, nil
+}
+
+// FileKind says what a sync file is, so one import command can take bundles,
+// receipts and trust files alike.
+type FileKind int
+
+// File kinds recognised by SniffFile.
+const (
+	FileUnknown FileKind = iota
+	FileBundle
+	FileEnrollRequest
+	FileTrust
+	FileReceipt
+)
+
+// String returns the Chinese name of the kind, for messages.
+func (k FileKind) String() string {
+	switch k {
+	case FileBundle:
+		return "同步包"
+	case FileEnrollRequest:
+		return "设备登记申请"
+	case FileTrust:
+		return "区总工会信任文件"
+	case FileReceipt:
+		return "回执"
+	}
+	return "未知文件"
+}
+
+// SniffFile guesses what data is from its first bytes (a bundle's magic) or
+// its envelope type. It only routes the file to the right parser, which then
+// checks everything; it trusts nothing.
+func SniffFile(data []byte) FileKind {
+	if bytes.HasPrefix(data, []byte(Magic)) {
+		return FileBundle
+	}
+	if len(data) > MaxSignedFile {
+		return FileUnknown
+	}
+	var env struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(data, &env) != nil {
+		return FileUnknown
+	}
+	switch env.Type {
+	case typeEnrollRequest:
+		return FileEnrollRequest
+	case typeTrust:
+		return FileTrust
+	case typeReceipt:
+		return FileReceipt
+	}
+	return FileUnknown
 }

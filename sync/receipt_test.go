@@ -81,3 +81,35 @@ func TestReceipt(t *testing.T) {
 		})
 	}
 }
+
+func TestSniffFile(t *testing.T) {
+	dis, dev := bfKeys(t, "district"), bfKeys(t, "device A")
+	req, err := NewEnrollRequest(EnrollRequest{DeviceID: bfDeviceA, DeviceName: "笔记本", Investigator: "李明", Created: bfDay}, dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	receipt, err := SignReceipt(Receipt{DeviceID: bfDeviceA, Created: bfDay}, dis.Signing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		data []byte
+		want FileKind
+	}{
+		{"bundle", bfSmallBundle(t), FileBundle},
+		{"enrolment request", req, FileEnrollRequest},
+		{"trust file", bfTrust(t, 1, dis), FileTrust},
+		{"receipt", receipt, FileReceipt},
+		{"other JSON", []byte(`{"type":"zoufang/other/v1"}`), FileUnknown},
+		{"empty", nil, FileUnknown},
+		{"PDF", []byte("%PDF-1.7"), FileUnknown},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := SniffFile(tc.data); got != tc.want {
+				t.Errorf("SniffFile = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
