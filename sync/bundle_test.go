@@ -973,3 +973,40 @@ func TestDownBundle(t *testing.T) {
 		t.Errorf("got %d versions", len(got.Versions))
 	}
 }
+
+func TestAttachmentChecks(t *testing.T) {
+	dev, dis := bfKeys(t, "device A"), bfKeys(t, "district")
+	tests := []struct {
+		name string
+		atts []Attachment
+		ok   bool
+	}{
+		{"jpeg", []Attachment{{ID: "a1", Mime: "image/jpeg", Data: []byte{1}}}, true},
+		{"detected text type", []Attachment{{ID: "a1", Mime: "text/plain; charset=utf-8"}}, true},
+		{"no mime", []Attachment{{ID: "a1"}}, false},
+		{"bad mime", []Attachment{{ID: "a1", Mime: "jpeg"}}, false},
+		{"empty id", []Attachment{{ID: "", Mime: "image/png"}}, false},
+		{"duplicate id", []Attachment{{ID: "a1", Mime: "image/png"}, {ID: "a1", Mime: "image/png"}}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := Seal(bfHeader(1, Hash{}), Payload{Attachments: tc.atts}, dev.Signing, dis.Sealing.PublicKey())
+			if !tc.ok {
+				if !errors.Is(err, ErrInvalidRecord) {
+					t.Fatalf("got %v, want ErrInvalidRecord", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, p, err := bfOpen(t, b, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Attachments) != len(tc.atts) || p.Attachments[0].Mime != tc.atts[0].Mime || !bytes.Equal(p.Attachments[0].Data, tc.atts[0].Data) {
+				t.Errorf("attachments changed: %+v", p.Attachments)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"strings"
 	"unicode/utf8"
 
@@ -450,18 +451,15 @@ func shortText(s string) bool {
 	return true
 }
 
-// validMime accepts "type/subtype" in lowercase ASCII, e.g. "image/jpeg".
+// validMime accepts a media type as mime.ParseMediaType does, e.g.
+// "image/jpeg" or "text/plain; charset=utf-8" (what http.DetectContentType
+// returns), within maxShortField bytes.
 func validMime(s string) bool {
-	t, sub, ok := strings.Cut(s, "/")
-	if !ok || t == "" || sub == "" || len(s) > maxShortField {
+	if len(s) > maxShortField || !shortText(s) {
 		return false
 	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.ContainsRune("/.+-_", c)) {
-			return false
-		}
-	}
-	return !strings.Contains(sub, "/")
+	t, _, err := mime.ParseMediaType(s)
+	return err == nil && strings.Count(t, "/") == 1
 }
 
 // validDay reports whether s is a date "YYYY-MM-DD" (digits only, no time).
