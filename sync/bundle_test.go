@@ -1010,3 +1010,26 @@ func TestAttachmentChecks(t *testing.T) {
 		})
 	}
 }
+
+func TestDeflateStreamMustEndExactly(t *testing.T) {
+	p := bfPayload(t, 2, 300)
+	plain, err := encodePayload(p, DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := compress(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := Header{Kind: KindUp, DeviceID: bfDeviceA, Seq: 1, Records: uint32(len(p.Versions)), Attachments: uint32(len(p.Attachments))}
+	lim := DefaultLimits()
+	if _, err := decompressPayload(z, h, lim); err != nil {
+		t.Fatalf("control: %v", err)
+	}
+	if _, err := decompressPayload(append(bytes.Clone(z), 0, 1, 2), h, lim); !errors.Is(err, ErrMalformed) {
+		t.Errorf("garbage after the deflate stream: got %v, want ErrMalformed", err)
+	}
+	if _, err := decompressPayload(z[:len(z)-2], h, lim); !errors.Is(err, ErrMalformed) {
+		t.Errorf("truncated deflate stream: got %v, want ErrMalformed", err)
+	}
+}
