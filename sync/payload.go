@@ -49,7 +49,14 @@ const (
 
 // encodePayload writes p in the payload encoding.
 func encodePayload(p Payload, lim Limits) ([]byte, error) {
-	var b []byte
+	size := 8
+	for i := range p.Versions {
+		size += 4 + 512 + len(p.Versions[i].Payload)
+	}
+	for _, a := range p.Attachments {
+		size += 8 + len(a.ID) + len(a.Mime) + len(a.Data)
+	}
+	b := make([]byte, 0, size)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(p.Versions)))
 	for i := range p.Versions {
 		j, err := json.Marshal(&p.Versions[i])
@@ -96,7 +103,8 @@ func (r *payloadReader) fail(err error) {
 	}
 }
 
-// fixed reads n ≤ len(scratch) bytes into the scratch buffer.
+// fixed reads n bytes into the reused scratch buffer, valid until the next
+// read. Callers bound n first (a u16, or a record length ≤ MaxRecordBytes).
 func (r *payloadReader) fixed(n int) []byte {
 	if r.err != nil {
 		return nil
