@@ -2,7 +2,10 @@ package app
 
 import (
 	"fmt"
+	"math"
 	"time"
+
+	"zoufang/survey"
 )
 
 // formatProgress is the text under a progress bar: "已处理 1,234 / 100,000".
@@ -44,5 +47,20 @@ func daysBetween(a, b string, loc *time.Location) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return int(tb.Sub(ta).Hours()+12) / 24, nil
+	return int(math.Round(tb.Sub(ta).Hours() / 24)), nil
+}
+
+// userError is the error shown in a dialog: what failed, in Chinese, and
+// the underlying message.
+func userError(what string, err error) error {
+	return fmt.Errorf("%s：%v", what, err)
+}
+
+// statusLabel is the Chinese visit status of an enterprise; "" means no
+// visit yet.
+func statusLabel(s survey.VisitStatus) string {
+	if s == "" {
+		return "未走访"
+	}
+	return s.Label()
 }

@@ -24,7 +24,6 @@ const (
 	keyTeam      = "profile.team"
 	keyPINHash   = "profile.pin_hash"
 	keyLargeFont = "profile.large_font"
-	keyDeviceID  = "device.id"
 )
 
 // profile is the investigator using this laptop.
@@ -34,7 +33,10 @@ type profile struct {
 	Team      string // 走访组
 	PINHash   string // questionnaire-mode exit PIN, see hashPIN
 	LargeFont bool
-	DeviceID  string
+	// DeviceID and Fingerprint come from the device identity files (see
+	// identity.go), not from settings.
+	DeviceID    string
+	Fingerprint string
 }
 
 // complete reports whether first-run setup has been done.
@@ -61,7 +63,7 @@ func loadProfile(ctx context.Context, db *storage.DB) (profile, error) {
 	for _, f := range []struct {
 		key string
 		dst *string
-	}{{keyName, &p.Name}, {keyDistrict, &p.District}, {keyTeam, &p.Team}, {keyPINHash, &p.PINHash}, {keyDeviceID, &p.DeviceID}} {
+	}{{keyName, &p.Name}, {keyDistrict, &p.District}, {keyTeam, &p.Team}, {keyPINHash, &p.PINHash}} {
 		if *f.dst, err = get(f.key); err != nil {
 			return profile{}, err
 		}
@@ -80,7 +82,7 @@ func saveProfile(ctx context.Context, db *storage.DB, p profile) error {
 	if p.LargeFont {
 		lf = "1"
 	}
-	for _, kv := range [][2]string{{keyName, p.Name}, {keyDistrict, p.District}, {keyTeam, p.Team}, {keyPINHash, p.PINHash}, {keyLargeFont, lf}, {keyDeviceID, p.DeviceID}} {
+	for _, kv := range [][2]string{{keyName, p.Name}, {keyDistrict, p.District}, {keyTeam, p.Team}, {keyPINHash, p.PINHash}, {keyLargeFont, lf}} {
 		if err := db.SetSetting(ctx, kv[0], kv[1]); err != nil {
 			return fmt.Errorf("save profile %s: %w", kv[0], err)
 		}

@@ -1,0 +1,278 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"zoufang/storage"
+	"zoufang/survey"
+)
+
+// homeRow is one of my enterprises with its visit status.
+type homeRow struct {
+	ent    survey.Enterprise
+	status survey.VisitStatus // "" = 未走访
+}
+
+// homeData is what the home screen loads in the background.
+type homeData struct {
+	rows    []homeRow
+	counts  map[survey.VisitStatus]int
+	overdue []survey.LedgerItem
+	names   map[string]string // enterprise id -> name, for ledger rows
+	open    int               // open ledger items
+}
+
+// homeScreen shows the campaign phase, my enterprises and what is overdue.
+type homeScreen struct {
+	u           *ui
+	campaign    *widget.Label
+	phase       *widget.Label
+	counts      *widget.Label
+	mine        *widget.List
+	mineEmpty   *widget.Label
+	overdue     *widget.List
+	overdueHead *widget.Label
+	rosterBtn   *widget.Button
+	ledgerBtn   *widget.Button
+	syncBtn     *widget.Button
+	settingsBtn *widget.Button
+	data        homeData
+	content     fyne.CanvasObject
+}
+
+func newHomeScreen(u *ui) *homeScreen {
+	h := &homeScreen{u: u}
+	h.campaign = widget.NewLabelWithStyle(u.campaign.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	h.campaign.SizeName = theme.SizeNameHeadingText
+	h.phase = widget.NewLabel(phaseText(u))
+	h.counts = widget.NewLabel("正在读取……")
+	h.counts.SizeName = theme.SizeNameSubHeadingText
+
+	h.rosterBtn = widget.NewButtonWithIcon("企业名录", theme.SearchIcon(), func() { showRoster(u) })
+	h.ledgerBtn = widget.NewButtonWithIcon("工作台帐", theme.ListIcon(), func() { showLedger(u) })
+	h.syncBtn = widget.NewButtonWithIcon("同步", theme.UploadIcon(), func() { showSync(u) })
+	h.settingsBtn = widget.NewButtonWithIcon("设置", theme.SettingsIcon(), func() { showSettings(u) })
+	h.rosterBtn.Importance = widget.HighImportance
+
+	h.mine = widget.NewList(
+		func() int { return len(h.data.rows) },
+		func() fyne.CanvasObject {
+			name := widget.NewLabel("企业名称占位")
+			name.Truncation = fyne.TextTruncateEllipsis
+			status := widget.NewLabel("已签字确认")
+			return container.NewBorder(nil, nil, nil, status, name)
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id >= len(h.data.rows) {
+				return
+			}
+			r := h.data.rows[id]
+			c := o.(*fyne.Container)
+			c.Objects[0].(*widget.Label).SetText(r.ent.Name + "（" + r.ent.District + r.ent.Street + "）")
+			st := c.Objects[1].(*widget.Label)
+			st.SetText(statusLabel(r.status))
+			st.Importance = statusImportance(r.status)
+			st.Refresh()
+		})
+	h.mine.OnSelected = func(id widget.ListItemID) {
+		h.mine.UnselectAll()
+		if id < len(h.data.rows) {
+			showEnterprise(u, h.data.rows[id].ent)
+		}
+	}
+	h.mineEmpty = widget.NewLabel("还没有分配给本机的企业。可在“企业名录”中查找企业并开始走访。")
+	h.mineEmpty.Wrapping = fyne.TextWrapWord
+	h.mineEmpty.Hide()
+
+	h.overdueHead = widget.NewLabelWithStyle("超期台帐", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	h.overdue = widget.NewList(
+		func() int { return len(h.data.overdue) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("超期 10 天：企业名称")
+			l.Truncation = fyne.TextTruncateEllipsis
+			l.Importance = widget.DangerImportance
+			return l
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id >= len(h.data.overdue) {
+				return
+			}
+			it := h.data.overdue[id]
+			o.(*widget.Label).SetText(overdueText(it, u.now()) + "　" + h.data.names[it.EnterpriseID] + "：" + it.Description)
+		})
+	h.overdue.OnSelected = func(widget.ListItemID) {
+		h.overdue.UnselectAll()
+		showLedger(u)
+	}
+
+	nav := container.NewGridWithColumns(4, h.rosterBtn, h.ledgerBtn, h.syncBtn, h.settingsBtn)
+	head := container.NewVBox(h.campaign, h.phase, nav, widget.NewSeparator(), h.counts)
+	mine := container.NewBorder(widget.NewLabelWithStyle("我的走访企业", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil,
+		container.NewStack(h.mine, h.mineEmpty))
+	over := container.NewBorder(h.overdueHead, nil, nil, nil, h.overdue)
+	split := container.NewHSplit(mine, over)
+	split.Offset = 0.6
+	h.content = container.NewBorder(head, nil, nil, nil, split)
+	return h
+}
+
+// phaseText names the current campaign phase(s).
+func phaseText(u *ui) string {
+	now := u.now()
+	p, ok := u.campaign.PhaseAt(now)
+	if !ok {
+		return "今天（" + day(now) + "）不在活动阶段内"
+	}
+	return fmt.Sprintf("当前阶段：%s（%s 至 %s）", p.Name, p.Start, p.End)
+}
+
+// refresh reloads everything in the background.
+func (h *homeScreen) refresh() {
+	u := h.u
+	var d homeData
+	runInBackground(func() error {
+		var err error
+		d, err = loadHome(context.Background(), u.db, u.profile.DeviceID, u.now)
+		return err
+	}, func(err error) {
+		if err != nil {
+			dialog.ShowError(userError("读取首页数据失败", err), u.win)
+			return
+		}
+		h.apply(d)
+	})
+}
+
+func (h *homeScreen) apply(d homeData) {
+	h.data = d
+	h.counts.SetText(fmt.Sprintf("未走访 %d　　草稿 %d　　已完成 %d　　已签字确认 %d　　台帐未办结 %d",
+		d.counts[""], d.counts[survey.VisitDraft], d.counts[survey.VisitFinalized], d.counts[survey.VisitSigned], d.open))
+	if len(d.overdue) > 0 {
+		h.overdueHead.SetText(fmt.Sprintf("超期台帐（%d 项）", len(d.overdue)))
+		h.overdueHead.Importance = widget.DangerImportance
+	} else {
+		h.overdueHead.SetText("超期台帐：无")
+		h.overdueHead.Importance = widget.MediumImportance
+	}
+	h.overdueHead.Refresh()
+	if len(d.rows) == 0 {
+		h.mineEmpty.Show()
+	} else {
+		h.mineEmpty.Hide()
+	}
+	h.mine.Refresh()
+	h.overdue.Refresh()
+}
+
+// maxHomeRows bounds the home list; the roster screen finds everything else.
+const maxHomeRows = 1000
+
+// loadHome gathers my enterprises (assigned to this device, or visited
+// here), their statuses and the overdue ledger items.
+func loadHome(ctx context.Context, db *storage.DB, deviceID string, now func() time.Time) (homeData, error) {
+	d := homeData{counts: map[survey.VisitStatus]int{}, names: map[string]string{}}
+	statuses, err := db.VisitStatuses(ctx)
+	if err != nil {
+		return d, fmt.Errorf("home: %w", err)
+	}
+	var assigned []survey.Enterprise
+	if deviceID != "" {
+		assigned, err = db.SearchEnterprises(ctx, storage.EnterpriseQuery{AssignedTo: deviceID, Limit: maxHomeRows})
+		if err != nil {
+			return d, fmt.Errorf("home: %w", err)
+		}
+	}
+	seen := map[string]bool{}
+	for _, e := range assigned {
+		seen[e.ID] = true
+		d.rows = append(d.rows, homeRow{ent: e, status: statuses[e.ID]})
+	}
+	var visited []string
+	for id := range statuses {
+		if !seen[id] {
+			visited = append(visited, id)
+		}
+	}
+	sort.Strings(visited)
+	for _, id := range visited {
+		if len(d.rows) >= maxHomeRows {
+			break
+		}
+		e, err := db.Enterprise(ctx, id)
+		if err != nil {
+			return d, fmt.Errorf("home: %w", err)
+		}
+		d.rows = append(d.rows, homeRow{ent: e, status: statuses[id]})
+	}
+	// Not yet visited first, then drafts, then done; by name within.
+	rank := map[survey.VisitStatus]int{"": 1, survey.VisitDraft: 0, survey.VisitFinalized: 2, survey.VisitSigned: 3}
+	sort.SliceStable(d.rows, func(i, j int) bool {
+		ri, rj := rank[d.rows[i].status], rank[d.rows[j].status]
+		if ri != rj {
+			return ri < rj
+		}
+		return d.rows[i].ent.Name < d.rows[j].ent.Name
+	})
+	for _, r := range d.rows {
+		d.counts[r.status]++
+		d.names[r.ent.ID] = r.ent.Name
+	}
+	items, err := db.LedgerItems(ctx, storage.LedgerFilter{})
+	if err != nil {
+		return d, fmt.Errorf("home: %w", err)
+	}
+	today := now()
+	for _, it := range items {
+		if !it.Status.Closed() {
+			d.open++
+		}
+		if it.Overdue(today) {
+			d.overdue = append(d.overdue, it)
+		}
+	}
+	sort.SliceStable(d.overdue, func(i, j int) bool { return d.overdue[i].Deadline < d.overdue[j].Deadline })
+	for _, it := range d.overdue {
+		if _, ok := d.names[it.EnterpriseID]; ok {
+			continue
+		}
+		if e, err := db.Enterprise(ctx, it.EnterpriseID); err == nil {
+			d.names[it.EnterpriseID] = e.Name
+		}
+	}
+	return d, nil
+}
+
+// statusImportance colours a visit status: drafts stand out, signed is
+// calm success.
+func statusImportance(s survey.VisitStatus) widget.Importance {
+	switch s {
+	case survey.VisitDraft:
+		return widget.WarningImportance
+	case survey.VisitFinalized:
+		return widget.HighImportance
+	case survey.VisitSigned:
+		return widget.SuccessImportance
+	}
+	return widget.MediumImportance
+}
+
+// overdueText is "超期N天" for an overdue item, "" otherwise.
+func overdueText(it survey.LedgerItem, now time.Time) string {
+	if !it.Overdue(now) {
+		return ""
+	}
+	n, err := daysBetween(it.Deadline, day(now), now.Location())
+	if err != nil {
+		return "超期"
+	}
+	return fmt.Sprintf("超期%d天", n)
+}

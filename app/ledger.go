@@ -1,0 +1,352 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"zoufang/storage"
+	"zoufang/survey"
+)
+
+// Ledger filter choices besides the statuses themselves.
+const (
+	filterOpen    = "未办结"
+	filterOverdue = "已超期"
+	filterAll     = "全部"
+)
+
+// ledgerScreen is the 工作台帐: items with status, deadline and overdue
+// marks, and a follow-up form for the selected item.
+type ledgerScreen struct {
+	u          *ui
+	filter     *widget.Select
+	count      *widget.Label
+	list       *widget.List
+	title      *widget.Label
+	info       *widget.Label
+	logText    *widget.Label
+	newStatus  *widget.Select
+	note       *widget.Entry
+	saveBtn    *widget.Button
+	errLabel   *widget.Label
+	confirm    dialog.Dialog
+	confirmMsg *widget.Label
+	confirmYes *widget.Button
+	confirmNo  *widget.Button
+
+	all      []survey.LedgerItem
+	items    []survey.LedgerItem // after the filter
+	names    map[string]string
+	selected string // item id
+	content  fyne.CanvasObject
+}
+
+// showLedger opens the ledger screen.
+func showLedger(u *ui) *ledgerScreen {
+	l := newLedgerScreen(u)
+	u.nav.showRefreshing("工作台帐", l.content, l.refresh)
+	l.refresh()
+	return l
+}
+
+func newLedgerScreen(u *ui) *ledgerScreen {
+	l := &ledgerScreen{u: u, names: map[string]string{}}
+	opts := []string{filterOpen, filterOverdue, filterAll}
+	for _, s := range survey.LedgerStatuses {
+		opts = append(opts, s.Label())
+	}
+	l.filter = widget.NewSelect(opts, func(string) { l.applyFilter() })
+	l.filter.SetSelected(filterOpen)
+	l.count = widget.NewLabel("")
+
+	l.list = widget.NewList(
+		func() int { return len(l.items) },
+		func() fyne.CanvasObject {
+			desc := widget.NewLabel("企业名称：问题描述")
+			desc.Truncation = fyne.TextTruncateEllipsis
+			status := widget.NewLabel("待研判")
+			due := widget.NewLabel("2026-01-01 超期100天")
+			return container.NewBorder(nil, nil, status, due, desc)
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id >= len(l.items) {
+				return
+			}
+			it := l.items[id]
+			c := o.(*fyne.Container)
+			c.Objects[0].(*widget.Label).SetText(l.names[it.EnterpriseID] + "：" + it.Description)
+			c.Objects[1].(*widget.Label).SetText("[" + it.Status.Label() + "]")
+			due := c.Objects[2].(*widget.Label)
+			due.SetText(deadlineText(it, l.u))
+			if it.Overdue(l.u.now()) {
+				due.Importance = widget.DangerImportance
+			} else {
+				due.Importance = widget.MediumImportance
+			}
+			due.Refresh()
+		})
+	l.list.OnSelected = func(id widget.ListItemID) {
+		if id < len(l.items) {
+			l.selectItem(l.items[id].ID)
+		}
+	}
+
+	l.title = widget.NewLabelWithStyle("请在左侧选择台帐事项", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.title.Wrapping = fyne.TextWrapWord
+	l.info = widget.NewLabel("")
+	l.info.Wrapping = fyne.TextWrapWord
+	l.logText = widget.NewLabel("")
+	l.logText.Wrapping = fyne.TextWrapWord
+	var labels []string
+	for _, s := range survey.LedgerStatuses {
+		labels = append(labels, s.Label())
+	}
+	l.newStatus = widget.NewSelect(labels, nil)
+	l.newStatus.PlaceHolder = "选择新的状态"
+	l.note = widget.NewMultiLineEntry()
+	l.note.SetPlaceHolder("跟进情况，例如：已与企业协商，约定下月补发工资")
+	l.note.SetMinRowsVisible(3)
+	l.note.Wrapping = fyne.TextWrapWord
+	l.saveBtn = widget.NewButtonWithIcon("记录跟进", theme.ConfirmIcon(), l.onSave)
+	l.saveBtn.Importance = widget.HighImportance
+	l.errLabel = widget.NewLabel("")
+	l.errLabel.Importance = widget.DangerImportance
+
+	l.confirmMsg = widget.NewLabel("")
+	l.confirmMsg.Wrapping = fyne.TextWrapWord
+	l.confirmYes = widget.NewButton("确认记录", l.onConfirm)
+	l.confirmYes.Importance = widget.HighImportance
+	l.confirmNo = widget.NewButton("取消", func() { l.confirm.Hide() })
+	l.confirm = dialog.NewCustomWithoutButtons("确认跟进记录",
+		container.NewVBox(l.confirmMsg, container.NewHBox(l.confirmNo, l.confirmYes)), u.win)
+	l.confirm.Resize(fyne.NewSize(460, 0))
+
+	followUp := widget.NewForm(widget.NewFormItem("新状态", l.newStatus), widget.NewFormItem("跟进说明", l.note))
+	right := container.NewVScroll(container.NewPadded(container.NewVBox(
+		l.title, l.info, widget.NewSeparator(),
+		widget.NewLabelWithStyle("跟进记录", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), l.logText,
+		widget.NewSeparator(), followUp, l.errLabel, container.NewHBox(l.saveBtn))))
+	left := container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel("筛选"), nil, l.filter), l.count), nil, nil, nil, l.list)
+	split := container.NewHSplit(left, right)
+	split.Offset = 0.5
+	l.content = split
+	l.showItem(nil)
+	return l
+}
+
+// deadlineText is the deadline column: "期限 2026-05-01" plus "超期N天".
+func deadlineText(it survey.LedgerItem, u *ui) string {
+	if it.Deadline == "" {
+		return "无期限"
+	}
+	if o := overdueText(it, u.now()); o != "" {
+		return it.Deadline + "　" + o
+	}
+	return "期限 " + it.Deadline
+}
+
+// refresh reloads all items in the background, keeping the selection.
+func (l *ledgerScreen) refresh() {
+	db := l.u.db
+	var items []survey.LedgerItem
+	names := map[string]string{}
+	runInBackground(func() error {
+		ctx := context.Background()
+		var err error
+		items, err = db.LedgerItems(ctx, storage.LedgerFilter{})
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if _, ok := names[it.EnterpriseID]; ok {
+				continue
+			}
+			e, err := db.Enterprise(ctx, it.EnterpriseID)
+			switch {
+			case errors.Is(err, storage.ErrNotFound):
+				names[it.EnterpriseID] = "（未知企业）"
+			case err != nil:
+				return err
+			default:
+				names[it.EnterpriseID] = e.Name
+			}
+		}
+		return nil
+	}, func(err error) {
+		if err != nil {
+			dialog.ShowError(userError("读取工作台帐失败", err), l.u.win)
+			return
+		}
+		l.all, l.names = items, names
+		l.applyFilter()
+	})
+}
+
+// applyFilter fills the visible list from all items: overdue first, then by
+// deadline.
+func (l *ledgerScreen) applyFilter() {
+	now := l.u.now()
+	f := l.filter.Selected
+	l.items = l.items[:0]
+	for _, it := range l.all {
+		ok := false
+		switch f {
+		case filterAll, "":
+			ok = true
+		case filterOpen:
+			ok = !it.Status.Closed()
+		case filterOverdue:
+			ok = it.Overdue(now)
+		default:
+			ok = it.Status.Label() == f
+		}
+		if ok {
+			l.items = append(l.items, it)
+		}
+	}
+	sort.SliceStable(l.items, func(i, j int) bool {
+		oi, oj := l.items[i].Overdue(now), l.items[j].Overdue(now)
+		if oi != oj {
+			return oi
+		}
+		di, dj := l.items[i].Deadline, l.items[j].Deadline
+		if (di == "") != (dj == "") {
+			return dj == ""
+		}
+		return di < dj
+	})
+	overdue := 0
+	for _, it := range l.items {
+		if it.Overdue(now) {
+			overdue++
+		}
+	}
+	l.count.SetText(fmt.Sprintf("共 %d 项，其中超期 %d 项", len(l.items), overdue))
+	l.list.UnselectAll()
+	l.list.Refresh()
+	l.showItem(l.find(l.selected))
+}
+
+func (l *ledgerScreen) find(id string) *survey.LedgerItem {
+	for i := range l.all {
+		if l.all[i].ID == id {
+			return &l.all[i]
+		}
+	}
+	return nil
+}
+
+// selectItem shows the item with the given id on the right.
+func (l *ledgerScreen) selectItem(id string) {
+	l.selected = id
+	l.showItem(l.find(id))
+}
+
+func (l *ledgerScreen) showItem(it *survey.LedgerItem) {
+	l.errLabel.SetText("")
+	if it == nil {
+		l.selected = ""
+		l.title.SetText("请在左侧选择台帐事项")
+		l.info.SetText("")
+		l.logText.SetText("")
+		l.saveBtn.Disable()
+		return
+	}
+	l.saveBtn.Enable()
+	l.title.SetText(l.names[it.EnterpriseID] + "：" + it.Description)
+	info := []string{
+		"状态：" + it.Status.Label(),
+		"期限：" + deadlineText(*it, l.u),
+		fmt.Sprintf("涉及职工：%d 人", it.WorkersAffected),
+		"紧急程度：" + urgencyLabel(it.Urgency),
+		"责任人：" + it.Owner,
+	}
+	l.info.SetText(strings.Join(info, "\n"))
+	if len(it.Log) == 0 {
+		l.logText.SetText("暂无跟进记录")
+	} else {
+		var lines []string
+		for _, fu := range it.Log {
+			lines = append(lines, fmt.Sprintf("%s　%s　[%s]　%s", fu.At.In(l.u.now().Location()).Format("2006-01-02 15:04"), fu.By, fu.Status.Label(), fu.Note))
+		}
+		l.logText.SetText(strings.Join(lines, "\n"))
+	}
+	l.newStatus.SetSelected(it.Status.Label())
+}
+
+// urgencyLabel names a demand urgency choice value.
+func urgencyLabel(v string) string {
+	switch v {
+	case "normal":
+		return "一般"
+	case "pressing":
+		return "较急"
+	case "urgent":
+		return "紧急"
+	}
+	return v
+}
+
+// statusFromLabel maps a Chinese status label back to the stored value.
+func statusFromLabel(label string) (survey.LedgerStatus, bool) {
+	for _, s := range survey.LedgerStatuses {
+		if s.Label() == label {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// onSave checks the follow-up and asks for confirmation.
+func (l *ledgerScreen) onSave() {
+	it := l.find(l.selected)
+	if it == nil {
+		return
+	}
+	st, ok := statusFromLabel(l.newStatus.Selected)
+	if !ok {
+		l.errLabel.SetText("请选择新的状态")
+		return
+	}
+	if strings.TrimSpace(l.note.Text) == "" {
+		l.errLabel.SetText("请填写跟进说明")
+		return
+	}
+	l.errLabel.SetText("")
+	l.confirmMsg.SetText(fmt.Sprintf("将为“%s”记录跟进：\n状态：%s → %s\n记录人：%s", it.Description, it.Status.Label(), st.Label(), l.u.profile.Name))
+	l.confirm.Show()
+}
+
+// onConfirm stores the follow-up (who and when from the profile and clock).
+func (l *ledgerScreen) onConfirm() {
+	l.confirm.Hide()
+	it := l.find(l.selected)
+	st, ok := statusFromLabel(l.newStatus.Selected)
+	if it == nil || !ok {
+		return
+	}
+	fu := survey.FollowUp{At: l.u.now(), By: l.u.profile.Name, Status: st, Note: strings.TrimSpace(l.note.Text)}
+	id := it.ID
+	l.saveBtn.Disable()
+	runInBackground(func() error {
+		_, err := l.u.db.AddFollowUp(context.Background(), id, fu)
+		return err
+	}, func(err error) {
+		l.saveBtn.Enable()
+		if err != nil {
+			dialog.ShowError(userError("保存跟进记录失败", err), l.u.win)
+			return
+		}
+		l.note.SetText("")
+		l.refresh()
+	})
+}

@@ -1,0 +1,370 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"zoufang/storage"
+	"zoufang/survey"
+)
+
+// rosterLimit bounds one search: nobody scrolls through more, and the
+// count label says when there may be more.
+const rosterLimit = 200
+
+// searchDelay is how long typing must pause before the query runs.
+const searchDelay = 150 * time.Millisecond
+
+// rosterScreen is the 企业名录: search as you type, filters, a result list
+// and the selected enterprise's details.
+type rosterScreen struct {
+	u           *ui
+	search      *widget.Entry
+	district    *widget.SelectEntry
+	street      *widget.SelectEntry
+	industry    *widget.SelectEntry
+	clearBtn    *widget.Button
+	resultCount *widget.Label
+	list        *widget.List
+	detail      *enterpriseDetail
+
+	results  []survey.Enterprise
+	statuses map[string]survey.VisitStatus
+	streets  map[string]bool
+	inds     map[string]bool
+	deb      *debouncer
+	queries  int // queries applied, for tests and benchmarks
+	content  fyne.CanvasObject
+}
+
+// showRoster opens the roster screen.
+func showRoster(u *ui) *rosterScreen {
+	r := newRosterScreen(u)
+	u.nav.showRefreshing("企业名录", r.content, r.onSearch)
+	r.onSearch()
+	return r
+}
+
+func newRosterScreen(u *ui) *rosterScreen {
+	r := &rosterScreen{u: u, deb: newDebouncer(searchDelay), statuses: map[string]survey.VisitStatus{},
+		streets: map[string]bool{}, inds: map[string]bool{}}
+	r.search = widget.NewEntry()
+	r.search.SetPlaceHolder("输入企业名称、拼音首字母（如 hx）或统一社会信用代码")
+	r.search.OnChanged = func(string) { r.onSearch() }
+	r.district = widget.NewSelectEntry(districts)
+	r.district.SetPlaceHolder("全部区市")
+	r.district.OnChanged = func(string) { r.onSearch() }
+	r.street = widget.NewSelectEntry(nil)
+	r.street.SetPlaceHolder("全部镇街")
+	r.street.OnChanged = func(string) { r.onSearch() }
+	r.industry = widget.NewSelectEntry(nil)
+	r.industry.SetPlaceHolder("全部行业")
+	r.industry.OnChanged = func(string) { r.onSearch() }
+	r.clearBtn = widget.NewButtonWithIcon("清除条件", theme.ContentClearIcon(), r.onClear)
+	r.resultCount = widget.NewLabel("")
+
+	r.list = widget.NewList(
+		func() int { return len(r.results) },
+		func() fyne.CanvasObject {
+			name := widget.NewLabel("企业名称占位")
+			name.Truncation = fyne.TextTruncateEllipsis
+			status := widget.NewLabel("已签字确认")
+			return container.NewBorder(nil, nil, nil, status, name)
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id >= len(r.results) {
+				return
+			}
+			e := r.results[id]
+			c := o.(*fyne.Container)
+			c.Objects[0].(*widget.Label).SetText(e.Name + "　" + e.District + e.Street)
+			st := c.Objects[1].(*widget.Label)
+			s := r.statuses[e.ID]
+			st.SetText(statusLabel(s))
+			st.Importance = statusImportance(s)
+			st.Refresh()
+		})
+	r.list.OnSelected = r.onSelect
+	r.detail = newEnterpriseDetail(u)
+
+	filters := container.NewGridWithColumns(4, r.district, r.street, r.industry, r.clearBtn)
+	top := container.NewVBox(r.search, filters, r.resultCount)
+	left := container.NewBorder(top, nil, nil, nil, r.list)
+	split := container.NewHSplit(left, r.detail.content)
+	split.Offset = 0.55
+	r.content = split
+	return r
+}
+
+// query is the current search as a storage query.
+func (r *rosterScreen) query() storage.EnterpriseQuery {
+	return storage.EnterpriseQuery{
+		Text:     strings.TrimSpace(r.search.Text),
+		District: strings.TrimSpace(r.district.Text),
+		Street:   strings.TrimSpace(r.street.Text),
+		Industry: strings.TrimSpace(r.industry.Text),
+		Limit:    rosterLimit + 1,
+	}
+}
+
+// onSearch schedules a search with the current text and filters. It runs on
+// the UI goroutine and returns at once; the query runs in the background
+// after a short pause in typing.
+func (r *rosterScreen) onSearch() {
+	q := r.query()
+	db := r.u.db
+	r.deb.trigger(func() func() {
+		ctx := context.Background()
+		res, err := db.SearchEnterprises(ctx, q)
+		if err != nil {
+			return func() { r.resultCount.SetText("查询失败：" + err.Error()) }
+		}
+		st, err := db.VisitStatuses(ctx)
+		if err != nil {
+			return func() { r.resultCount.SetText("查询失败：" + err.Error()) }
+		}
+		return func() { r.apply(res, st) }
+	})
+}
+
+func (r *rosterScreen) apply(res []survey.Enterprise, st map[string]survey.VisitStatus) {
+	r.queries++
+	more := len(res) > rosterLimit
+	if more {
+		res = res[:rosterLimit]
+	}
+	r.results, r.statuses = res, st
+	switch {
+	case len(res) == 0:
+		r.resultCount.SetText("没有找到符合条件的企业")
+	case more:
+		r.resultCount.SetText(fmt.Sprintf("显示前 %d 家，请输入更多文字缩小范围", rosterLimit))
+	default:
+		r.resultCount.SetText(fmt.Sprintf("找到 %d 家企业", len(res)))
+	}
+	// Offer the streets and industries seen so far as filter choices.
+	grow := func(seen map[string]bool, v string, sel *widget.SelectEntry) {
+		if v == "" || seen[v] {
+			return
+		}
+		seen[v] = true
+		opts := make([]string, 0, len(seen))
+		for k := range seen {
+			opts = append(opts, k)
+		}
+		sort.Strings(opts)
+		sel.SetOptions(opts)
+	}
+	for _, e := range res {
+		grow(r.streets, e.Street, r.street)
+		grow(r.inds, e.Industry, r.industry)
+	}
+	r.list.UnselectAll()
+	r.list.Refresh()
+	r.list.ScrollToTop()
+	r.detail.set(nil)
+}
+
+func (r *rosterScreen) onSelect(id widget.ListItemID) {
+	if id < 0 || id >= len(r.results) {
+		return
+	}
+	e := r.results[id]
+	r.detail.set(&e)
+}
+
+func (r *rosterScreen) onClear() {
+	r.search.SetText("")
+	r.district.SetText("")
+	r.street.SetText("")
+	r.industry.SetText("")
+	r.onSearch()
+}
+
+// enterpriseDetail shows one enterprise and its visits, with the button
+// that starts or resumes a visit.
+type enterpriseDetail struct {
+	u        *ui
+	ent      *survey.Enterprise
+	title    *widget.Label
+	info     *widget.Form
+	fields   map[string]*widget.Label
+	visits   *widget.Label
+	startBtn *widget.Button
+	viewBtn  *widget.Button
+	draft    *survey.Visit // newest draft, if any
+	done     *survey.Visit // newest finalized or signed visit, if any
+	seq      int
+	content  fyne.CanvasObject
+}
+
+var detailFields = []string{"统一社会信用代码", "所属区市", "镇街", "行业", "职工人数", "是否建会", "联系人", "联系电话", "地址"}
+
+func newEnterpriseDetail(u *ui) *enterpriseDetail {
+	d := &enterpriseDetail{u: u, fields: map[string]*widget.Label{}}
+	d.title = widget.NewLabelWithStyle("请在左侧选择企业", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.title.SizeName = theme.SizeNameSubHeadingText
+	d.title.Wrapping = fyne.TextWrapWord
+	d.info = widget.NewForm()
+	for _, f := range detailFields {
+		l := widget.NewLabel("")
+		l.Wrapping = fyne.TextWrapWord
+		d.fields[f] = l
+		d.info.Append(f, l)
+	}
+	d.visits = widget.NewLabel("")
+	d.visits.Wrapping = fyne.TextWrapWord
+	d.startBtn = widget.NewButtonWithIcon("开始走访", theme.DocumentCreateIcon(), d.onStart)
+	d.startBtn.Importance = widget.HighImportance
+	d.viewBtn = widget.NewButtonWithIcon("查看走访记录", theme.DocumentIcon(), d.onView)
+	body := container.NewVBox(d.title, d.info, d.visits, container.NewHBox(d.startBtn, d.viewBtn))
+	d.content = container.NewVScroll(container.NewPadded(body))
+	d.set(nil)
+	return d
+}
+
+// set shows e (nil clears the panel) and loads its visits in the
+// background.
+func (d *enterpriseDetail) set(e *survey.Enterprise) {
+	d.ent, d.draft, d.done = e, nil, nil
+	d.seq++
+	d.viewBtn.Hide()
+	if e == nil {
+		d.title.SetText("请在左侧选择企业")
+		for _, l := range d.fields {
+			l.SetText("")
+		}
+		d.visits.SetText("")
+		d.info.Hide()
+		d.startBtn.Hide()
+		return
+	}
+	d.info.Show()
+	d.startBtn.Show()
+	d.startBtn.SetText("开始走访")
+	d.title.SetText(e.Name)
+	union := "否"
+	if e.HasUnion {
+		union = "是"
+	}
+	for k, v := range map[string]string{
+		"统一社会信用代码": e.USCC, "所属区市": e.District, "镇街": e.Street, "行业": e.Industry,
+		"职工人数": strconv.Itoa(e.Workers), "是否建会": union, "联系人": e.Contact, "联系电话": e.Phone, "地址": e.Address,
+	} {
+		d.fields[k].SetText(v)
+	}
+	d.visits.SetText("正在读取走访记录……")
+	seq, db, id := d.seq, d.u.db, e.ID
+	var vs []survey.Visit
+	runInBackground(func() error {
+		var err error
+		vs, err = db.Visits(context.Background(), storage.VisitFilter{EnterpriseID: id})
+		return err
+	}, func(err error) {
+		if seq != d.seq {
+			return // another enterprise was selected meanwhile
+		}
+		if err != nil {
+			d.visits.SetText("读取走访记录失败：" + err.Error())
+			return
+		}
+		d.showVisits(vs)
+	})
+}
+
+func (d *enterpriseDetail) showVisits(vs []survey.Visit) {
+	sort.SliceStable(vs, func(i, j int) bool { return vs[i].UpdatedAt.After(vs[j].UpdatedAt) })
+	var lines []string
+	for i := range vs {
+		v := vs[i]
+		switch {
+		case v.Status == survey.VisitDraft && d.draft == nil:
+			d.draft = &v
+		case v.Status != survey.VisitDraft && d.done == nil:
+			d.done = &v
+		}
+		date, _ := v.Answers["visit_date"].(string)
+		if date == "" {
+			date = day(v.UpdatedAt.In(d.u.now().Location()))
+		}
+		lines = append(lines, fmt.Sprintf("%s　%s", date, v.Status.Label()))
+	}
+	if len(lines) == 0 {
+		d.visits.SetText("走访记录：尚未走访")
+	} else {
+		d.visits.SetText("走访记录：\n" + strings.Join(lines, "\n"))
+	}
+	if d.draft != nil {
+		d.startBtn.SetText("继续走访（草稿）")
+	} else if d.done != nil {
+		d.startBtn.SetText("再次走访")
+	}
+	if d.done != nil {
+		d.viewBtn.Show()
+	}
+}
+
+// onStart resumes the newest draft or creates a visit, then opens the
+// visit form.
+func (d *enterpriseDetail) onStart() {
+	if d.ent == nil {
+		return
+	}
+	if d.draft != nil {
+		openVisit(d.u, *d.ent, *d.draft)
+		return
+	}
+	startVisit(d.u, *d.ent)
+}
+
+func (d *enterpriseDetail) onView() {
+	if d.ent != nil && d.done != nil {
+		openVisit(d.u, *d.ent, *d.done)
+	}
+}
+
+// showEnterprise opens one enterprise's detail page (from the home list).
+func showEnterprise(u *ui, e survey.Enterprise) *enterpriseDetail {
+	d := newEnterpriseDetail(u)
+	d.set(&e)
+	u.nav.showRefreshing(e.Name, d.content, func() { d.set(d.ent) })
+	return d
+}
+
+// startVisit creates a new draft visit for e with the campaign's visit form
+// and opens it.
+func startVisit(u *ui, e survey.Enterprise) {
+	f, ok := u.forms.Latest(u.campaign.VisitForm)
+	if !ok {
+		dialog.ShowError(fmt.Errorf("找不到走访记录表单 %q", u.campaign.VisitForm), u.win)
+		return
+	}
+	var v survey.Visit
+	runInBackground(func() error {
+		var err error
+		v, err = u.db.CreateVisit(context.Background(), e.ID, f)
+		return err
+	}, func(err error) {
+		if err != nil {
+			dialog.ShowError(userError("创建走访记录失败", err), u.win)
+			return
+		}
+		openVisit(u, e, v)
+	})
+}
+
+// openVisit shows the visit form screen for v.
+func openVisit(u *ui, e survey.Enterprise, v survey.Visit) {
+	s := newVisitScreen(u, v)
+	u.nav.show("走访记录："+e.Name, s.content)
+}

@@ -1,0 +1,215 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"zoufang/assets"
+	"zoufang/storage"
+	"zoufang/survey"
+)
+
+// Options configures Run.
+type Options struct {
+	// DataDir holds zoufang.db and the device key.
+	DataDir string
+	// Demo fills a fictional roster and visits when the database is empty
+	// and sets up a demo profile (PIN 1234) when none exists.
+	Demo bool
+	// Screenshot, when set, renders the first frame of the home screen to
+	// this PNG file and exits.
+	Screenshot string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// demoPIN is the questionnaire-mode PIN of the demo profile.
+const demoPIN = "1234"
+
+// Run opens the data directory and runs the GUI until the window closes.
+func Run(opt Options) error {
+	start := time.Now()
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	ctx := context.Background()
+	id, err := loadIdentity(opt.DataDir)
+	if err != nil {
+		return err
+	}
+	db, err := storage.OpenDir(opt.DataDir, storage.Options{Now: opt.Now, DeviceID: id.DeviceID})
+	if err != nil {
+		return fmt.Errorf("open data: %w", err)
+	}
+	defer db.Close()
+	if opt.Demo {
+		if err := prepareDemo(ctx, db, opt.Now); err != nil {
+			return err
+		}
+	}
+
+	a := fyneapp.NewWithID("cn.zoufang.app")
+	u, err := newUI(a, db, opt.Now)
+	if err != nil {
+		return err
+	}
+	u.profile.DeviceID, u.profile.Fingerprint = id.DeviceID, id.Fingerprint
+	u.win.Resize(fyne.NewSize(1200, 800))
+	u.start()
+	if opt.Screenshot != "" {
+		a.Lifecycle().SetOnStarted(func() {
+			go captureFirstFrame(u, opt.Screenshot, start)
+		})
+	}
+	u.win.ShowAndRun()
+	return nil
+}
+
+// newUI builds the window and its navigator around an open database; it
+// shows nothing yet (start does). Tests call it with a test app.
+func newUI(a fyne.App, db *storage.DB, now func() time.Time) (*ui, error) {
+	ctx := context.Background()
+	forms, err := survey.LoadForms(assets.Forms())
+	if err != nil {
+		return nil, fmt.Errorf("load forms: %w", err)
+	}
+	camp, err := survey.ParseCampaign(assets.Campaign)
+	if err != nil {
+		return nil, fmt.Errorf("load campaign: %w", err)
+	}
+	p, err := loadProfile(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	a.Settings().SetTheme(newTheme(p.LargeFont))
+	win := a.NewWindow("职工走访调查")
+	u := &ui{app: a, win: win, db: db, forms: forms, campaign: camp, now: now, profile: p}
+	u.nav = newNavigator(win)
+	win.SetMaster()
+	// Ctrl+S is what people press out of habit; everything autosaves, so
+	// it only confirms that.
+	win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		u.nav.setStatus("已自动保存，无需手动保存")
+	})
+	return u, nil
+}
+
+// start shows the first screen: profile setup on first run, else home.
+func (u *ui) start() {
+	if !u.profile.complete() {
+		u.nav.setRoot("首次使用设置", newSetupScreen(u).content, nil)
+		return
+	}
+	u.showHome()
+}
+
+// showHome makes the home screen the root page.
+func (u *ui) showHome() {
+	h := newHomeScreen(u)
+	u.nav.setRoot("首页", h.content, h.refresh)
+	u.nav.setStatus(u.profile.Name + " · " + u.profile.District)
+	h.refresh()
+}
+
+// prepareDemo fills demo data into an empty database and creates the demo
+// profile when there is none.
+func prepareDemo(ctx context.Context, db *storage.DB, now func() time.Time) error {
+	if err := storage.FillDemo(ctx, db); err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	p, err := loadProfile(ctx, db)
+	if err != nil {
+		return err
+	}
+	if p.complete() {
+		return nil
+	}
+	return saveProfile(ctx, db, demoProfile(p))
+}
+
+// demoProfile fills the fields of p that first-run setup would ask for.
+func demoProfile(p profile) profile {
+	h, err := hashPIN(demoPIN)
+	if err != nil {
+		panic(err) // crypto/rand failing is not recoverable
+	}
+	p.Name, p.District, p.Team, p.PINHash = "演示调查员", "市南区", "第一走访组", h
+	return p
+}
+
+// captureFirstFrame waits until the window shows a non-blank frame, saves
+// it as PNG to path and quits the app. It runs on its own goroutine.
+func captureFirstFrame(u *ui, path string, start time.Time) {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		var img image.Image
+		onUIAndWait(func() { img = u.win.Canvas().Capture() })
+		if img != nil && !blankImage(img) {
+			fmt.Fprintf(os.Stderr, "first frame after %d ms\n", time.Since(start).Milliseconds())
+			if err := writePNG(path, img); err != nil {
+				fmt.Fprintln(os.Stderr, "截图保存失败:", err)
+			}
+			onUI(u.app.Quit)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	fmt.Fprintln(os.Stderr, "截图失败：窗口没有绘制内容")
+	onUI(u.app.Quit)
+}
+
+// blankImage reports whether every sampled pixel has the same colour.
+func blankImage(img image.Image) bool {
+	b := img.Bounds()
+	if b.Empty() {
+		return true
+	}
+	first := img.At(b.Min.X, b.Min.Y)
+	r0, g0, b0, _ := first.RGBA()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bb, _ := img.At(x, y).RGBA()
+			if r != r0 || g != g0 || bb != b0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// writePNG encodes img to path atomically.
+func writePNG(path string, img image.Image) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write png: %w", err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write png: %w", err)
+	}
+	tmp := f.Name()
+	err = png.Encode(f, img)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write png: %w", err)
+	}
+	return nil
+}
+

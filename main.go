@@ -1,0 +1,47 @@
+// Command zoufang is the visit team's laptop application: without arguments
+// it starts the GUI; with a subcommand (zoufang help) it runs that instead.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"zoufang/app"
+	"zoufang/cli"
+)
+
+func main() {
+	if len(os.Args) > 1 && cli.Has(os.Args[1]) {
+		os.Exit(cli.Run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	fs := flag.NewFlagSet("zoufang", flag.ContinueOnError)
+	data := fs.String("data", defaultDataDir(), "数据目录（内含 zoufang.db 与本机密钥）")
+	demo := fs.Bool("demo", false, "数据为空时填入演示数据")
+	shot := fs.String("screenshot", "", "绘制首屏后保存为 PNG 文件并退出")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if err == flag.ErrHelp {
+			os.Exit(0)
+		}
+		os.Exit(2)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "未知命令 %q，运行 zoufang help 查看可用命令\n", fs.Arg(0))
+		os.Exit(2)
+	}
+	if err := app.Run(app.Options{DataDir: *data, Demo: *demo, Screenshot: *shot}); err != nil {
+		fmt.Fprintln(os.Stderr, "启动失败:", err)
+		os.Exit(1)
+	}
+}
+
+// defaultDataDir is the per-user configuration directory + zoufang, or
+// ./zoufang-data when the system has none.
+func defaultDataDir() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "zoufang-data"
+	}
+	return filepath.Join(dir, "zoufang")
+}
