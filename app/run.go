@@ -91,6 +91,7 @@ func newUI(a fyne.App, db *storage.DB, now func() time.Time) (*ui, error) {
 		return nil, err
 	}
 	a.Settings().SetTheme(newTheme(p.LargeFont))
+	a.SetIcon(appIcon)
 	win := a.NewWindow("职工走访调查")
 	u := &ui{app: a, win: win, db: db, forms: forms, campaign: camp, now: now, profile: p}
 	u.nav = newNavigator(win)

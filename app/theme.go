@@ -1,6 +1,7 @@
 package app
 
 import (
+	_ "embed"
 	"image/color"
 
 	"fyne.io/fyne/v2"
@@ -104,3 +105,9 @@ func (t *zoufangTheme) Size(n fyne.ThemeSizeName) float32 {
 	}
 	return theme.DefaultTheme().Size(n)
 }
+
+//go:embed icon.png
+var iconPNG []byte
+
+// appIcon is the window and application icon.
+var appIcon = fyne.NewStaticResource("icon.png", iconPNG)
