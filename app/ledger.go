@@ -64,7 +64,7 @@ func newLedgerScreen(u *ui) *ledgerScreen {
 	for _, s := range survey.LedgerStatuses {
 		opts = append(opts, s.Label())
 	}
-	l.filter = widget.NewSelect(opts, func(string) { l.applyFilter() })
+	l.filter = widget.NewSelect(opts, nil)
 	l.filter.SetSelected(filterOpen)
 	l.count = widget.NewLabel("")
 
@@ -140,6 +140,7 @@ func newLedgerScreen(u *ui) *ledgerScreen {
 	split.Offset = 0.5
 	l.content = split
 	l.showItem(nil)
+	l.filter.OnChanged = func(string) { l.applyFilter() }
 	return l
 }
 

@@ -107,7 +107,7 @@ func newUI(a fyne.App, db *storage.DB, now func() time.Time) (*ui, error) {
 // start shows the first screen: profile setup on first run, else home.
 func (u *ui) start() {
 	if !u.profile.complete() {
-		u.nav.setRoot("首次使用设置", newSetupScreen(u).content, nil)
+		showSetup(u)
 		return
 	}
 	u.showHome()
@@ -213,4 +213,3 @@ func writePNG(path string, img image.Image) error {
 	}
 	return nil
 }
-

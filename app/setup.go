@@ -31,6 +31,13 @@ type setupScreen struct {
 	content  fyne.CanvasObject
 }
 
+// showSetup makes the setup screen the root page.
+func showSetup(u *ui) *setupScreen {
+	s := newSetupScreen(u)
+	u.nav.setRoot("首次使用设置", s.content, nil)
+	return s
+}
+
 func newSetupScreen(u *ui) *setupScreen {
 	s := &setupScreen{u: u}
 	s.name = widget.NewEntry()
