@@ -20,6 +20,7 @@ func main() {
 	data := fs.String("data", defaultDataDir(), "数据目录（内含 zoufang.db 与本机密钥）")
 	demo := fs.Bool("demo", false, "数据为空时填入演示数据")
 	shot := fs.String("screenshot", "", "绘制首屏后保存为 PNG 文件并退出")
+	page := fs.String("screenshot-page", "", "截图的页面：home、roster、ledger、settings 或 visit")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if err == flag.ErrHelp {
 			os.Exit(0)
@@ -30,7 +31,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "未知命令 %q，运行 zoufang help 查看可用命令\n", fs.Arg(0))
 		os.Exit(2)
 	}
-	if err := app.Run(app.Options{DataDir: *data, Demo: *demo, Screenshot: *shot}); err != nil {
+	if err := app.Run(app.Options{DataDir: *data, Demo: *demo, Screenshot: *shot, ScreenshotPage: *page}); err != nil {
 		fmt.Fprintln(os.Stderr, "启动失败:", err)
 		os.Exit(1)
 	}

@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -28,6 +29,10 @@ type Options struct {
 	// Screenshot, when set, renders the first frame of the home screen to
 	// this PNG file and exits.
 	Screenshot string
+	// ScreenshotPage picks the page to capture: "" or "home", "roster",
+	// "ledger", "settings", or "visit" (the visit form of the first
+	// enterprise, resuming its draft or starting one).
+	ScreenshotPage string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -65,6 +70,9 @@ func Run(opt Options) error {
 	u.profile.DeviceID, u.profile.Fingerprint = id.DeviceID, id.Fingerprint
 	u.win.Resize(fyne.NewSize(1200, 800))
 	u.start()
+	if err := u.openPage(opt.ScreenshotPage); err != nil {
+		return err
+	}
 	if opt.Screenshot != "" {
 		a.Lifecycle().SetOnStarted(func() {
 			go captureFirstFrame(u, opt.Screenshot, start)
@@ -121,6 +129,56 @@ func (u *ui) showHome() {
 	h.refresh()
 }
 
+// openPage shows one of the main pages on top of home, for screenshots.
+func (u *ui) openPage(name string) error {
+	switch name {
+	case "", "home":
+	case "roster":
+		showRoster(u)
+	case "ledger":
+		showLedger(u)
+	case "settings":
+		showSettings(u)
+	case "visit":
+		return u.openFirstVisit()
+	default:
+		return fmt.Errorf("unknown page %q", name)
+	}
+	return nil
+}
+
+// openFirstVisit opens the visit form of the first enterprise in the
+// roster, resuming its newest draft or creating one.
+func (u *ui) openFirstVisit() error {
+	ctx := context.Background()
+	ents, err := u.db.SearchEnterprises(ctx, storage.EnterpriseQuery{Limit: 1})
+	if err != nil {
+		return fmt.Errorf("open visit: %w", err)
+	}
+	if len(ents) == 0 {
+		return fmt.Errorf("open visit: the roster is empty")
+	}
+	e := ents[0]
+	drafts, err := u.db.Visits(ctx, storage.VisitFilter{EnterpriseID: e.ID, Status: survey.VisitDraft})
+	if err != nil {
+		return fmt.Errorf("open visit: %w", err)
+	}
+	var v survey.Visit
+	if len(drafts) > 0 {
+		v = drafts[0]
+	} else {
+		f, ok := u.forms.Latest(u.campaign.VisitForm)
+		if !ok {
+			return fmt.Errorf("open visit: no form %q", u.campaign.VisitForm)
+		}
+		if v, err = u.db.CreateVisit(ctx, e.ID, f); err != nil {
+			return fmt.Errorf("open visit: %w", err)
+		}
+	}
+	openVisit(u, e, v)
+	return nil
+}
+
 // prepareDemo fills demo data into an empty database and creates the demo
 // profile when there is none.
 func prepareDemo(ctx context.Context, db *storage.DB, now func() time.Time) error {
@@ -156,6 +214,9 @@ func captureFirstFrame(u *ui, path string, start time.Time) {
 		onUIAndWait(func() { img = u.win.Canvas().Capture() })
 		if img != nil && !blankImage(img) {
 			fmt.Fprintf(os.Stderr, "first frame after %d ms\n", time.Since(start).Milliseconds())
+			if hwm := peakMemory(); hwm != "" {
+				fmt.Fprintln(os.Stderr, hwm)
+			}
 			if err := writePNG(path, img); err != nil {
 				fmt.Fprintln(os.Stderr, "截图保存失败:", err)
 			}
@@ -166,6 +227,21 @@ func captureFirstFrame(u *ui, path string, start time.Time) {
 	}
 	fmt.Fprintln(os.Stderr, "截图失败：窗口没有绘制内容")
 	onUI(u.app.Quit)
+}
+
+// peakMemory returns the VmHWM line of /proc/self/status (peak resident
+// memory), or "" where there is no /proc.
+func peakMemory() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return line
+		}
+	}
+	return ""
 }
 
 // blankImage reports whether every sampled pixel has the same colour.

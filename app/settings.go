@@ -210,4 +210,3 @@ func (s *settingsScreen) showImportReport(name string, rep storage.ImportReport)
 	d := dialog.NewCustom("导入结果", "知道了", container.NewVBox(body...), s.u.win)
 	d.Show()
 }
-
