@@ -7,12 +7,17 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/driver/software"
 
 	"zoufang/assets"
 	"zoufang/storage"
@@ -74,8 +79,9 @@ func Run(opt Options) error {
 		return err
 	}
 	if opt.Screenshot != "" {
+		painted := addFramePainted(u.win)
 		a.Lifecycle().SetOnStarted(func() {
-			go captureFirstFrame(u, opt.Screenshot, start)
+			go captureFirstFrame(u, opt.Screenshot, start, painted)
 		})
 	}
 	u.win.ShowAndRun()
@@ -205,28 +211,61 @@ func demoProfile(p profile) profile {
 	return p
 }
 
-// captureFirstFrame waits until the window shows a non-blank frame, saves
-// it as PNG to path and quits the app. It runs on its own goroutine.
-func captureFirstFrame(u *ui, path string, start time.Time) {
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		var img image.Image
-		onUIAndWait(func() { img = u.win.Canvas().Capture() })
-		if img != nil && !blankImage(img) {
-			fmt.Fprintf(os.Stderr, "first frame after %d ms\n", time.Since(start).Milliseconds())
-			if hwm := peakMemory(); hwm != "" {
-				fmt.Fprintln(os.Stderr, hwm)
-			}
-			if err := writePNG(path, img); err != nil {
-				fmt.Fprintln(os.Stderr, "截图保存失败:", err)
-			}
-			onUI(u.app.Quit)
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+// addFramePainted adds an invisible one-pixel raster to the window whose
+// generator runs when the GL painter draws it, that is while the first frame
+// is being painted; the returned channel closes then.
+func addFramePainted(win fyne.Window) <-chan struct{} {
+	painted := make(chan struct{})
+	var once gosync.Once
+	probe := canvas.NewRaster(func(w, h int) image.Image {
+		once.Do(func() { close(painted) })
+		return image.NewNRGBA(image.Rect(0, 0, 1, 1))
+	})
+	probe.Resize(fyne.NewSize(1, 1))
+	win.SetContent(container.NewStack(win.Content(), container.NewWithoutLayout(probe)))
+	return painted
+}
+
+// captureFirstFrame waits for the first painted frame and reports the time
+// since start and the peak memory on stderr, lets background loading finish,
+// saves the window to path as PNG and quits. It runs on its own goroutine.
+//
+// The image is the GL canvas capture where the driver can read the front
+// buffer; where it cannot (Mesa on Xvfb returns zeros), the same widget
+// tree is rendered at the window's size by Fyne's software painter, with
+// the same theme and font.
+func captureFirstFrame(u *ui, path string, start time.Time, painted <-chan struct{}) {
+	defer onUI(u.app.Quit)
+	select {
+	case <-painted:
+	case <-time.After(30 * time.Second):
+		fmt.Fprintln(os.Stderr, "截图失败：窗口没有绘制内容")
+		return
 	}
-	fmt.Fprintln(os.Stderr, "截图失败：窗口没有绘制内容")
-	onUI(u.app.Quit)
+	fmt.Fprintf(os.Stderr, "first frame after %d ms\n", time.Since(start).Milliseconds())
+	if hwm := peakMemory(); hwm != "" {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Fprintf(os.Stderr, "%s (Go runtime %d MB from the OS)\n", hwm, ms.Sys>>20)
+	}
+	waitIdle()
+	time.Sleep(200 * time.Millisecond) // let the loaded data be painted
+	var img image.Image
+	onUIAndWait(func() { img = u.win.Canvas().Capture() })
+	if img == nil || blankImage(img) {
+		fmt.Fprintln(os.Stderr, "GL capture unavailable; rendering the window content with the software painter")
+		onUIAndWait(func() {
+			c := software.NewCanvas()
+			c.SetScale(u.win.Canvas().Scale())
+			size := u.win.Canvas().Size()
+			c.SetContent(u.win.Content())
+			c.Resize(size)
+			img = c.Capture()
+		})
+	}
+	if err := writePNG(path, img); err != nil {
+		fmt.Fprintln(os.Stderr, "截图保存失败:", err)
+	}
 }
 
 // peakMemory returns the VmHWM line of /proc/self/status (peak resident
