@@ -37,6 +37,8 @@ type profile struct {
 	// identity.go), not from settings.
 	DeviceID    string
 	Fingerprint string
+	// dataDir is the data directory (device key, sync files); set by Run.
+	dataDir string
 }
 
 // complete reports whether first-run setup has been done.

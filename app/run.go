@@ -72,7 +72,7 @@ func Run(opt Options) error {
 	if err != nil {
 		return err
 	}
-	u.profile.DeviceID, u.profile.Fingerprint = id.DeviceID, id.Fingerprint
+	u.profile.DeviceID, u.profile.Fingerprint, u.profile.dataDir = id.DeviceID, id.Fingerprint, opt.DataDir
 	u.win.Resize(fyne.NewSize(1200, 800))
 	u.start()
 	if err := u.openPage(opt.ScreenshotPage); err != nil {
