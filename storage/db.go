@@ -1,0 +1,284 @@
+// Package storage keeps the field kit's records in one SQLite file (pure Go
+// driver modernc.org/sqlite). Every record is stored as immutable versions;
+// the tables the screens read (enterprises, visits, responses, ledger items)
+// are projections of each record's current tip. The same package serves the
+// laptop (synchronous=FULL: an acknowledged save survives a dying battery)
+// and the district server.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	gosync "sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// FileName is the name of the database file inside a data directory.
+const FileName = "zoufang.db"
+
+// Options configure a database.
+type Options struct {
+	// Now is the clock (tests pin it); time.Now when nil.
+	Now func() time.Time
+	// DeviceID and Author are written into every version created here.
+	DeviceID, Author string
+	// Synchronous is SQLite's synchronous pragma: "FULL" (default; every
+	// commit is on disk before it returns) or "NORMAL" (the district
+	// server, where WAL+NORMAL is durable against process crashes).
+	Synchronous string
+}
+
+// DB is an open database. It is safe for concurrent use: writes go through
+// one connection (SQLite allows one writer), reads through a small pool.
+type DB struct {
+	path  string
+	opt   Options
+	write *sql.DB
+	read  *sql.DB
+
+	index *searchIndex // roster search, built on first use
+}
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// OpenDir opens (creating if needed) the database of the data directory dir.
+func OpenDir(dir string, opt Options) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, wrapUser(err, "open", "无法创建数据目录 %s", dir)
+	}
+	return Open(filepath.Join(dir, FileName), opt)
+}
+
+// Open opens (creating and migrating if needed) the SQLite database file at
+// path.
+func Open(path string, opt Options) (*DB, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	syncMode := strings.ToUpper(opt.Synchronous)
+	switch syncMode {
+	case "":
+		syncMode = "FULL"
+	case "FULL", "NORMAL", "EXTRA":
+	default:
+		return nil, fmt.Errorf("open %s: unknown synchronous mode %q", path, opt.Synchronous)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	q := url.Values{}
+	for _, p := range []string{
+		"busy_timeout(10000)",
+		"journal_mode(WAL)",
+		"foreign_keys(1)",
+		"synchronous(" + syncMode + ")",
+	} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + q.Encode()
+
+	write, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	db := &DB{path: abs, opt: opt, write: write, index: &searchIndex{}}
+	if err := db.migrate(context.Background()); err != nil {
+		write.Close()
+		return nil, err
+	}
+	qr := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(1)", "query_only(1)"} {
+		qr.Add("_pragma", p)
+	}
+	read, err := sql.Open("sqlite", "file:"+(&url.URL{Path: abs}).EscapedPath()+"?"+qr.Encode())
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(max(2, runtime.NumCPU()))
+	db.read = read
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// Dir returns the directory holding the database file.
+func (db *DB) Dir() string { return filepath.Dir(db.path) }
+
+// Path returns the database file name.
+func (db *DB) Path() string { return db.path }
+
+// now is the database clock, in UTC with the monotonic reading stripped.
+func (db *DB) now() time.Time { return db.opt.Now().UTC().Round(0) }
+
+// migrate applies the embedded migrations that have not been applied yet,
+// each in its own transaction, in the order of their number.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	type mig struct {
+		n    int
+		name string
+	}
+	var ms []mig
+	seen := map[int]string{}
+	for _, name := range names {
+		base := filepath.Base(name)
+		num, _, ok := strings.Cut(base, "_")
+		n, err := strconv.Atoi(num)
+		if !ok || err != nil || n <= 0 {
+			return fmt.Errorf("migrate: file %s is not named NNNN_name.sql", base)
+		}
+		if other, dup := seen[n]; dup {
+			return fmt.Errorf("migrate: %s and %s have the same number", other, base)
+		}
+		seen[n] = base
+		ms = append(ms, mig{n, name})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].n < ms[j].n })
+	for _, m := range ms {
+		var done int
+		if err := db.write.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.n).Scan(&done); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if done > 0 {
+			continue
+		}
+		body, err := migrations.ReadFile(m.name)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", filepath.Base(m.name), err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
+			m.n, filepath.Base(m.name), db.now().Format(time.RFC3339)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	return nil
+}
+
+// Tx is one write transaction (see DB.Update).
+type Tx struct {
+	db  *DB
+	ctx context.Context
+	tx  *sql.Tx
+	// touched collects enterprise ids whose projection changed, so the
+	// search index is patched after commit.
+	touched map[string]bool
+	stmts   map[string]*sql.Stmt
+}
+
+// Update runs fn in one write transaction: committed when fn returns nil,
+// rolled back (nothing written) otherwise.
+func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{db: db, ctx: ctx, tx: sqlTx, touched: map[string]bool{}, stmts: map[string]*sql.Stmt{}}
+	defer func() {
+		for _, s := range tx.stmts {
+			s.Close()
+		}
+	}()
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	db.index.patch(ctx, db, tx.touched)
+	return nil
+}
+
+// Exec runs a statement inside the transaction.
+func (tx *Tx) Exec(query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(tx.ctx, query, args...)
+}
+
+// Query runs a query inside the transaction.
+func (tx *Tx) Query(query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(tx.ctx, query, args...)
+}
+
+// QueryRow runs a query expected to return at most one row.
+func (tx *Tx) QueryRow(query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(tx.ctx, query, args...)
+}
+
+// Now is the database clock.
+func (tx *Tx) Now() time.Time { return tx.db.now() }
+
+// stmt returns a statement prepared once per transaction: bulk paths (roster
+// import, bundle import) run the same few statements many thousand times.
+func (tx *Tx) stmt(query string) (*sql.Stmt, error) {
+	if s, ok := tx.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := tx.tx.PrepareContext(tx.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	tx.stmts[query] = s
+	return s, nil
+}
+
+func (tx *Tx) exec(query string, args ...any) error {
+	s, err := tx.stmt(query)
+	if err != nil {
+		return err
+	}
+	_, err = s.ExecContext(tx.ctx, args...)
+	return err
+}
+
+// Query runs a read-only query outside any write transaction.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.read.QueryContext(ctx, query, args...)
+}
+
+// QueryRow runs a read-only query expected to return at most one row.
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, query, args...)
+}
+
+var _ = gosync.Mutex{}

@@ -1,0 +1,99 @@
+package storage
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"zoufang/survey"
+)
+
+// project refreshes the projection row of a record from its heads: the
+// provisional winner's payload, flagged when there is more than one head, or
+// no row at all when the winner is a deletion.
+func (tx *Tx) project(recordID string) error {
+	heads, err := tx.Heads(recordID)
+	if err != nil {
+		return err
+	}
+	if len(heads) == 0 {
+		return fmt.Errorf("project %s: no heads", recordID)
+	}
+	tip := heads[0]
+	conflict := 0
+	if len(heads) > 1 {
+		conflict = 1
+	}
+	table, ok := projectionTable[tip.Kind]
+	if !ok {
+		return &Error{Code: "invalid_version", Message: fmt.Sprintf("未知的记录类型 %q", tip.Kind)}
+	}
+	if tip.Deleted {
+		if tip.Kind == survey.KindEnterprise {
+			tx.touched[recordID] = true
+		}
+		if tip.Kind == survey.KindLedger {
+			if err := tx.exec(`DELETE FROM ledger_follow_ups WHERE item_id = ?`, recordID); err != nil {
+				return err
+			}
+		}
+		return tx.exec(`DELETE FROM `+table+` WHERE id = ?`, recordID)
+	}
+	bad := func(err error) error {
+		return &Error{Code: "invalid_version", Message: fmt.Sprintf("记录 %s 的内容无法读取", recordID), Err: err}
+	}
+	switch tip.Kind {
+	case survey.KindEnterprise:
+		var e survey.Enterprise
+		if err := json.Unmarshal(tip.Payload, &e); err != nil {
+			return bad(err)
+		}
+		keys := searchKeys(e.Name)
+		tx.touched[recordID] = true
+		return tx.exec(`INSERT OR REPLACE INTO enterprises (id, version_id, uscc, name, district, street, industry, assigned_to, py_full, py_initials, sort_key, conflict, body)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			recordID, tip.VersionID, e.USCC, e.Name, e.District, e.Street, e.Industry, e.AssignedTo,
+			keys.full, keys.initials, keys.sort, conflict, []byte(tip.Payload))
+	case survey.KindVisit:
+		var v survey.Visit
+		if err := json.Unmarshal(tip.Payload, &v); err != nil {
+			return bad(err)
+		}
+		return tx.exec(`INSERT OR REPLACE INTO visits (id, version_id, enterprise_id, status, updated, conflict, body) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			recordID, tip.VersionID, v.EnterpriseID, string(v.Status), v.UpdatedAt.UTC().Format(time.RFC3339Nano), conflict, []byte(tip.Payload))
+	case survey.KindResponse:
+		var r survey.Response
+		if err := json.Unmarshal(tip.Payload, &r); err != nil {
+			return bad(err)
+		}
+		return tx.exec(`INSERT OR REPLACE INTO responses (id, version_id, enterprise_id, visit_id, kind, day, body) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			recordID, tip.VersionID, r.EnterpriseID, r.VisitID, string(r.Kind), r.Date, []byte(tip.Payload))
+	case survey.KindLedger:
+		var it survey.LedgerItem
+		if err := json.Unmarshal(tip.Payload, &it); err != nil {
+			return bad(err)
+		}
+		if err := tx.exec(`INSERT OR REPLACE INTO ledger_items (id, version_id, enterprise_id, visit_id, demand_index, status, deadline, created, conflict, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			recordID, tip.VersionID, it.EnterpriseID, it.VisitID, it.DemandIndex, string(it.Status), it.Deadline,
+			it.CreatedAt.UTC().Format(time.RFC3339Nano), conflict, []byte(tip.Payload)); err != nil {
+			return err
+		}
+		if err := tx.exec(`DELETE FROM ledger_follow_ups WHERE item_id = ?`, recordID); err != nil {
+			return err
+		}
+		for i, f := range it.Log {
+			if err := tx.exec(`INSERT INTO ledger_follow_ups (item_id, n, at, by, status, note) VALUES (?, ?, ?, ?, ?, ?)`,
+				recordID, i, f.At.UTC().Format(time.RFC3339Nano), f.By, string(f.Status), f.Note); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+var projectionTable = map[survey.RecordKind]string{
+	survey.KindEnterprise: "enterprises",
+	survey.KindVisit:      "visits",
+	survey.KindResponse:   "responses",
+	survey.KindLedger:     "ledger_items",
+}
