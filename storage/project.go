@@ -19,9 +19,15 @@ func (tx *Tx) project(recordID string) error {
 	if len(heads) == 0 {
 		return fmt.Errorf("project %s: no heads", recordID)
 	}
-	tip := heads[0]
+	return tx.projectTip(heads[0], len(heads) > 1)
+}
+
+// projectTip writes the projection row of a record whose provisional winner
+// is tip.
+func (tx *Tx) projectTip(tip survey.Version, conflicted bool) error {
+	recordID := tip.RecordID
 	conflict := 0
-	if len(heads) > 1 {
+	if conflicted {
 		conflict = 1
 	}
 	table, ok := projectionTable[tip.Kind]

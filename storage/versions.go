@@ -305,7 +305,7 @@ func (tx *Tx) putReceived(v survey.Version, res *PutResult) error {
 			return &Error{Code: "invalid_version", Message: fmt.Sprintf("版本 %s 的父版本属于另一条记录", v.VersionID)}
 		}
 	}
-	if err := tx.apply(v, false); err != nil {
+	if err := tx.apply(v, false, false); err != nil {
 		return err
 	}
 	res.Applied++
@@ -386,7 +386,9 @@ func compactJSON(p []byte) json.RawMessage {
 
 // apply stores a version whose parents are all present, moves the record's
 // heads and refreshes its projection.
-func (tx *Tx) apply(v survey.Version, local bool) error {
+// fresh says the record has no versions yet, which saves the heads lookup
+// on bulk creation (roster import).
+func (tx *Tx) apply(v survey.Version, local, fresh bool) error {
 	parents, err := json.Marshal(nonNil(v.Parents))
 	if err != nil {
 		return err
@@ -412,6 +414,9 @@ func (tx *Tx) apply(v survey.Version, local bool) error {
 	if err := tx.exec(`INSERT INTO heads (record_id, version_id) VALUES (?, ?)`, v.RecordID, v.VersionID); err != nil {
 		return fmt.Errorf("move heads: %w", err)
 	}
+	if fresh {
+		return tx.projectTip(v, false)
+	}
 	return tx.project(v.RecordID)
 }
 
@@ -426,6 +431,11 @@ func nonNil(s []string) []string {
 // parent is the record's current tip (if any), so concurrent edits made
 // elsewhere stay visible as a conflict rather than being overwritten.
 func (tx *Tx) create(kind survey.RecordKind, recordID string, formID string, formVersion int, payload any, anonymous bool) (survey.Version, error) {
+	return tx.createVersion(kind, recordID, formID, formVersion, payload, anonymous, false)
+}
+
+// createVersion is create; fresh promises that recordID is new.
+func (tx *Tx) createVersion(kind survey.RecordKind, recordID string, formID string, formVersion int, payload any, anonymous, fresh bool) (survey.Version, error) {
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return survey.Version{}, fmt.Errorf("encode %s %s: %w", kind, recordID, err)
@@ -444,12 +454,16 @@ func (tx *Tx) create(kind survey.RecordKind, recordID string, formID string, for
 		// time finer than the day.
 		y, m, d := v.Created.Date()
 		v.Created = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		fresh = true // create-only
 	} else {
 		v.Author, v.DeviceID = tx.db.opt.Author, tx.db.opt.DeviceID
+	}
+	if !fresh {
 		heads, err := tx.Heads(recordID)
 		if err != nil {
 			return v, err
 		}
+		fresh = len(heads) == 0
 		if len(heads) > 0 {
 			v.Parents = []string{heads[0].VersionID}
 			// Keep the record's own versions in causal order even if the
@@ -459,7 +473,7 @@ func (tx *Tx) create(kind survey.RecordKind, recordID string, formID string, for
 			}
 		}
 	}
-	if err := tx.apply(v, true); err != nil {
+	if err := tx.apply(v, true, fresh); err != nil {
 		return v, err
 	}
 	return v, nil
