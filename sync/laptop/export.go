@@ -1,0 +1,239 @@
+package laptop
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"zoufang/storage"
+	"zoufang/survey"
+	"zoufang/sync"
+)
+
+// Caps on one up bundle. A larger outbox is split over several bundles
+// (consecutive seqs), so a district with default limits always accepts them.
+const (
+	DefaultMaxBundleVersions = 20_000
+	DefaultMaxBundleBytes    = 64 << 20 // payload JSON + attachments, before compression
+	outboxChunk              = 500
+)
+
+// ExportResult says what Export did.
+type ExportResult struct {
+	// New lists the bundles sealed by this call.
+	New []Bundle
+	// Pending lists every bundle not yet acknowledged by a receipt
+	// (including New), oldest first: what has to reach the district.
+	Pending []Bundle
+	// Versions counts the record versions in New.
+	Versions int
+}
+
+// Export seals every record version made on this laptop that is not yet in
+// a bundle into new up bundles (next per-device seq, prev = hash of the
+// previous bundle, sealed to the district's key from the trust file) and
+// writes each atomically into <data>/outbox/. The sealed bytes are recorded
+// in the database before the file is written, so a seq is sealed once and
+// the same file is re-sent until a receipt arrives. Bundles sealed earlier
+// whose outbox file went missing are written again from the recorded bytes.
+func (l *Laptop) Export(ctx context.Context, db *storage.DB) (ExportResult, error) {
+	var res ExportResult
+	trust, err := l.ValidTrust()
+	if err != nil {
+		return res, err
+	}
+	for {
+		b, data, err := l.sealNext(ctx, db, trust)
+		if err != nil {
+			return res, err
+		}
+		if b == nil {
+			break
+		}
+		if err := l.writeOutbox(b.Path, data); err != nil {
+			return res, err
+		}
+		res.New = append(res.New, *b)
+		res.Versions += b.Versions
+	}
+	if res.Pending, err = l.Undelivered(ctx, db); err != nil {
+		return res, err
+	}
+	for _, b := range res.Pending {
+		if err := l.ensureOutboxFile(ctx, db, b); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// sealNext seals the next bundle from the outbox in one write transaction
+// (which also serialises concurrent exports); nil when nothing is left.
+func (l *Laptop) sealNext(ctx context.Context, db *storage.DB, trust *sync.Trust) (*Bundle, []byte, error) {
+	var (
+		out  *Bundle
+		data []byte
+	)
+	err := db.Update(ctx, func(tx *storage.Tx) error {
+		var (
+			lastSeq, lastOutbox int64
+			lastHash            string
+		)
+		err := tx.QueryRow(`SELECT seq, hash, last_outbox FROM laptop_bundles ORDER BY seq DESC LIMIT 1`).Scan(&lastSeq, &lastHash, &lastOutbox)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			lastHash = sync.Hash{}.String()
+		case err != nil:
+			return fmt.Errorf("export: last bundle: %w", err)
+		}
+		prev, err := sync.ParseHash(lastHash)
+		if err != nil {
+			return fmt.Errorf("export: last bundle: %w", err)
+		}
+		p, first, last, err := l.collect(ctx, db, lastOutbox)
+		if err != nil {
+			return err
+		}
+		if len(p.Versions) == 0 {
+			return nil
+		}
+		seq := uint64(lastSeq) + 1
+		h := sync.Header{Kind: sync.KindUp, DeviceID: l.id, Seq: seq, Prev: prev, Created: l.now()}
+		data, err = sync.Seal(h, p, l.keys.Signing, trust.Keys.Sealing)
+		if err != nil {
+			return fmt.Errorf("无法生成同步包：%w", err)
+		}
+		b := &Bundle{
+			Seq: seq, Hash: sync.BundleHash(data), Prev: prev, Versions: len(p.Versions),
+			Attachments: len(p.Attachments), Size: int64(len(data)), Created: l.now().UTC().Truncate(time.Second),
+		}
+		rel := filepath.Join(OutboxDir, fmt.Sprintf("up-%06d.zfb", seq))
+		b.Path = l.abs(rel)
+		if _, err := tx.Exec(`INSERT INTO laptop_bundles (seq, hash, prev, path, first_outbox, last_outbox, versions, attachments, size, created, data)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			int64(seq), b.Hash.String(), prev.String(), filepath.ToSlash(rel), first, last, b.Versions, b.Attachments, b.Size,
+			b.Created.Format(time.RFC3339), data); err != nil {
+			return fmt.Errorf("export: record bundle %d: %w", seq, err)
+		}
+		out = b
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, data, nil
+}
+
+// collect reads outbox versions after afterSeq up to the bundle caps and the
+// attachments they refer to. first and last are the local seqs covered.
+func (l *Laptop) collect(ctx context.Context, db *storage.DB, afterSeq int64) (p sync.Payload, first, last int64, err error) {
+	maxV, maxB := l.maxVersions(), l.maxBytes()
+	last = afterSeq
+	size := 0
+	seen := map[string]bool{}
+	for len(p.Versions) < maxV && size < maxB {
+		vs, upTo, err := db.Outbox(ctx, last, min(outboxChunk, maxV-len(p.Versions)))
+		if err != nil {
+			return p, 0, 0, fmt.Errorf("export: %w", err)
+		}
+		if len(vs) == 0 {
+			break
+		}
+		if first == 0 {
+			first = afterSeq + 1
+		}
+		for _, v := range vs {
+			size += len(v.Payload) + 256
+			for _, id := range attachmentRefs(v) {
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+				data, mime, err := db.Attachment(ctx, id)
+				if errors.Is(err, storage.ErrNotFound) {
+					continue // the record names a photo that is not here; the record still travels
+				}
+				if err != nil {
+					return p, 0, 0, fmt.Errorf("export: %w", err)
+				}
+				p.Attachments = append(p.Attachments, sync.Attachment{ID: id, Mime: mime, Data: data})
+				size += len(data)
+			}
+		}
+		p.Versions = append(p.Versions, vs...)
+		last = upTo
+	}
+	return p, first, last, nil
+}
+
+// attachmentRefs returns the attachment ids a version's payload refers to:
+// the photo of the signed visit sheet.
+func attachmentRefs(v survey.Version) []string {
+	if v.Kind != survey.KindVisit || !bytes.Contains(v.Payload, []byte(`"photo_id"`)) {
+		return nil
+	}
+	var p struct {
+		SignOff *struct {
+			PhotoID string `json:"photo_id"`
+		} `json:"sign_off"`
+	}
+	if json.Unmarshal(v.Payload, &p) != nil || p.SignOff == nil || p.SignOff.PhotoID == "" {
+		return nil
+	}
+	return []string{p.SignOff.PhotoID}
+}
+
+func (l *Laptop) maxVersions() int {
+	if l.opt.MaxBundleVersions > 0 {
+		return l.opt.MaxBundleVersions
+	}
+	return DefaultMaxBundleVersions
+}
+
+func (l *Laptop) maxBytes() int {
+	if l.opt.MaxBundleBytes > 0 {
+		return l.opt.MaxBundleBytes
+	}
+	return DefaultMaxBundleBytes
+}
+
+// abs resolves a path recorded relative to the data directory.
+func (l *Laptop) abs(rel string) string {
+	if filepath.IsAbs(rel) {
+		return rel
+	}
+	return filepath.Join(l.dir, filepath.FromSlash(rel))
+}
+
+// writeOutbox writes a sealed bundle into the outbox atomically.
+func (l *Laptop) writeOutbox(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("无法创建发件箱目录：%w", err)
+	}
+	if err := sync.WriteFileAtomic(path, data, 0o600); err != nil {
+		return fmt.Errorf("无法写入同步包 %s：%w", path, err)
+	}
+	return nil
+}
+
+// ensureOutboxFile rewrites an undelivered bundle's outbox file from the
+// recorded bytes when it is missing or damaged.
+func (l *Laptop) ensureOutboxFile(ctx context.Context, db *storage.DB, b Bundle) error {
+	if got, err := os.ReadFile(b.Path); err == nil && sync.BundleHash(got) == b.Hash {
+		return nil
+	}
+	data, err := bundleData(ctx, db, b.Seq)
+	if err != nil {
+		return err
+	}
+	if sync.BundleHash(data) != b.Hash {
+		return fmt.Errorf("本机保存的第 %d 号同步包已损坏", b.Seq)
+	}
+	return l.writeOutbox(b.Path, data)
+}

@@ -1,0 +1,189 @@
+package laptop
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"zoufang/storage"
+	"zoufang/sync"
+)
+
+// PushResult says what Push did.
+type PushResult struct {
+	// Exported is what the Export run at the start of Push sealed.
+	Exported ExportResult
+	// Sent counts bundles uploaded; Delivered those a receipt now
+	// acknowledges; Waiting those the server stored but cannot apply yet
+	// (an earlier bundle has not arrived: 202).
+	Sent, Delivered, Waiting int
+}
+
+// Message is a plain-language summary for the investigator.
+func (r PushResult) Message() string {
+	if r.Sent == 0 {
+		return "没有需要上传的数据"
+	}
+	msg := fmt.Sprintf("已上传 %d 个同步包，%d 个已送达区总工会", r.Sent, r.Delivered)
+	if r.Waiting > 0 {
+		msg += fmt.Sprintf("，%d 个区总工会尚未确认（缺少更早的同步包，请用U盘补交或稍后再上传）", r.Waiting)
+	}
+	return msg
+}
+
+// Push exports whatever is new (Export) and uploads every bundle not yet
+// acknowledged, oldest first, with PUT <server>/v1/devices/{id}/bundles/{seq}
+// to the server named in the trust file. A 200 (already there) or 201
+// (stored) answer carries the district's signed receipt, which is verified
+// with the trust file's key before anything is marked delivered; 202 means
+// the district keeps the bundle until an earlier one arrives. Any other
+// answer stops the upload with a Chinese error. progress, when not nil, is
+// called after each bundle with (done, total).
+func (l *Laptop) Push(ctx context.Context, db *storage.DB, client *http.Client, progress func(done, total int)) (PushResult, error) {
+	var res PushResult
+	trust, err := l.ValidTrust()
+	if err != nil {
+		return res, err
+	}
+	if trust.ServerURL == "" {
+		return res, errors.New("信任文件中没有服务器地址，只能用U盘导出同步包交给区总工会")
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	if res.Exported, err = l.Export(ctx, db); err != nil {
+		return res, err
+	}
+	pending := res.Exported.Pending
+	for i, b := range pending {
+		if progress != nil {
+			progress(i, len(pending))
+		}
+		data, err := bundleData(ctx, db, b.Seq)
+		if err != nil {
+			return res, err
+		}
+		status, body, err := l.put(ctx, client, trust.ServerURL, b.Seq, data)
+		if err != nil {
+			return res, err
+		}
+		res.Sent++
+		if err := markHanded(ctx, db, b.Seq, "http", l.now()); err != nil {
+			return res, err
+		}
+		switch status {
+		case http.StatusOK, http.StatusCreated, http.StatusAccepted:
+			if sync.SniffFile(body) != sync.FileReceipt {
+				if status == http.StatusAccepted {
+					res.Waiting++
+					continue
+				}
+				return res, fmt.Errorf("服务器接收了第 %d 号同步包，但没有返回回执（状态 %d）", b.Seq, status)
+			}
+			if _, err := l.ApplyReceipt(ctx, db, body); err != nil {
+				return res, fmt.Errorf("服务器返回的回执无效：%w", err)
+			}
+			delivered, err := l.isDelivered(ctx, db, b.Seq)
+			if err != nil {
+				return res, err
+			}
+			if delivered {
+				res.Delivered++
+			} else {
+				res.Waiting++
+			}
+		default:
+			return res, httpError(b.Seq, status, body)
+		}
+	}
+	if progress != nil {
+		progress(len(pending), len(pending))
+	}
+	return res, nil
+}
+
+// put uploads one bundle and returns the status and (capped) answer body.
+func (l *Laptop) put(ctx context.Context, client *http.Client, server string, seq uint64, data []byte) (int, []byte, error) {
+	u, err := url.Parse(strings.TrimRight(server, "/") + "/v1/devices/" + url.PathEscape(l.id) + "/bundles/" + strconv.FormatUint(seq, 10))
+	if err != nil {
+		return 0, nil, fmt.Errorf("服务器地址无效：%w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), bytes.NewReader(data))
+	if err != nil {
+		return 0, nil, fmt.Errorf("upload bundle %d: %w", seq, err)
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	resp, err := client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, nil, fmt.Errorf("上传已取消：%w", ctx.Err())
+		}
+		return 0, nil, fmt.Errorf("无法连接区总工会服务器 %s，请检查网络，或用U盘导出：%w", server, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, sync.MaxSignedFile+1))
+	if err != nil {
+		return 0, nil, fmt.Errorf("读取服务器回答失败，请稍后再试：%w", err)
+	}
+	return resp.StatusCode, body, nil
+}
+
+// httpError turns a refusal by the server into a Chinese message.
+func httpError(seq uint64, status int, body []byte) error {
+	detail := serverMessage(body)
+	if detail != "" {
+		detail = "（服务器说明：" + detail + "）"
+	}
+	switch {
+	case status == http.StatusConflict:
+		return fmt.Errorf("区总工会已收到内容不同的第 %d 号同步包，已暂停上传，请联系区总工会核对%s", seq, detail)
+	case status == http.StatusForbidden || status == http.StatusUnauthorized:
+		return fmt.Errorf("区总工会拒绝了第 %d 号同步包：本机可能尚未登记或已被停用%s", seq, detail)
+	case status == http.StatusRequestEntityTooLarge:
+		return fmt.Errorf("第 %d 号同步包超过服务器允许的大小，请用U盘导出%s", seq, detail)
+	case status >= 400 && status < 500:
+		return fmt.Errorf("区总工会认为第 %d 号同步包无效（状态 %d）%s", seq, status, detail)
+	case status >= 500:
+		return fmt.Errorf("区总工会服务器暂时出错（状态 %d），请稍后再试%s", status, detail)
+	}
+	return fmt.Errorf("服务器的回答无法理解（状态 %d）%s", status, detail)
+}
+
+// serverMessage extracts a short human-readable explanation from an error
+// body: a JSON "error" or "message" field, or short plain text.
+func serverMessage(body []byte) string {
+	var j struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}
+	s := ""
+	if json.Unmarshal(body, &j) == nil {
+		s = j.Error
+		if s == "" {
+			s = j.Message
+		}
+	} else if utf8.Valid(body) {
+		s = string(body)
+	}
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > 200 {
+		s = string([]rune(s)[:200]) + "…"
+	}
+	return s
+}
+
+func (l *Laptop) isDelivered(ctx context.Context, db *storage.DB, seq uint64) (bool, error) {
+	var n int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM laptop_bundles WHERE seq = ? AND delivered_at IS NOT NULL`, int64(seq)).Scan(&n); err != nil {
+		return false, fmt.Errorf("bundle %d: %w", seq, err)
+	}
+	return n > 0, nil
+}
