@@ -263,7 +263,7 @@ func TestSaveEnterpriseChecksUSCC(t *testing.T) {
 	db := openTest(t)
 	addEnterprise(t, db, "甲公司", uscc("91370200163562681"))
 	for _, tc := range []struct{ name, uscc string }{
-		{"乙公司", "91370200163562680"},  // wrong check character
+		{"乙公司", "91370200163562680"},       // wrong check character
 		{"丙公司", uscc("91370200163562681")}, // duplicate
 		{"", uscc("91370200163562682")},
 	} {
