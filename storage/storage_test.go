@@ -274,3 +274,41 @@ func TestSaveEnterpriseChecksUSCC(t *testing.T) {
 		}
 	}
 }
+
+func TestFillDemo(t *testing.T) {
+	db := openTest(t)
+	for i := 0; i < 2; i++ { // the second call must change nothing
+		if err := FillDemo(ctx, db); err != nil {
+			t.Fatalf("FillDemo #%d: %v", i+1, err)
+		}
+	}
+	n, _ := db.EnterpriseCount(ctx)
+	if n != len(demoNames) {
+		t.Errorf("%d enterprises, want %d", n, len(demoNames))
+	}
+	mine, _ := db.SearchEnterprises(ctx, EnterpriseQuery{AssignedTo: testDevice})
+	if len(mine) != 16 {
+		t.Errorf("%d assigned enterprises, want 16", len(mine))
+	}
+	st, _ := db.VisitStatuses(ctx)
+	counts := map[survey.VisitStatus]int{}
+	for _, s := range st {
+		counts[s]++
+	}
+	if counts[survey.VisitSigned] != 1 || counts[survey.VisitFinalized] != 1 || counts[survey.VisitDraft] != 1 {
+		t.Errorf("visit statuses %v, want one of each", counts)
+	}
+	items, _ := db.LedgerItems(ctx, LedgerFilter{})
+	overdue := 0
+	for _, it := range items {
+		if it.Overdue(time.Date(2026, 4, 15, 12, 0, 0, 0, time.UTC)) {
+			overdue++
+		}
+	}
+	if len(items) != 3 || overdue == 0 {
+		t.Errorf("%d ledger items, %d overdue; want 3 with at least one overdue", len(items), overdue)
+	}
+	if rs, _ := db.Responses(ctx, ResponseFilter{}); len(rs) != 7 {
+		t.Errorf("%d responses, want 7", len(rs))
+	}
+}

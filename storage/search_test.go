@@ -1,0 +1,90 @@
+package storage
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mozillazg/go-pinyin"
+)
+
+func TestSearchEnterprises(t *testing.T) {
+	db := openTest(t)
+	if err := FillDemo(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	code, _ := demoUSCC(3)
+	for _, tc := range []struct {
+		name string
+		q    EnterpriseQuery
+		want []string
+	}{
+		{"pinyin initials", EnterpriseQuery{Text: "hx"}, []string{"城阳区红星纺织厂", "胶州湾海鲜酒楼", "青岛海信电器股份有限公司"}},
+		{"initials upper case", EnterpriseQuery{Text: "QDHX"}, []string{"青岛海信电器股份有限公司"}},
+		{"full pinyin", EnterpriseQuery{Text: "haixin"}, []string{"青岛海信电器股份有限公司"}},
+		{"name substring", EnterpriseQuery{Text: "啤酒"}, []string{"青岛啤酒厂第二分厂"}},
+		{"USCC prefix", EnterpriseQuery{Text: code[:14]}, []string{"青岛港湾建设集团有限公司"}},
+		{"full-width USCC", EnterpriseQuery{Text: "９１３７０２０" + code[7:14]}, []string{"青岛港湾建设集团有限公司"}},
+		{"two words", EnterpriseQuery{Text: "青岛 wl"}, []string{"青岛恒通物流有限公司"}},
+		{"district filter", EnterpriseQuery{District: "莱西市"}, []string{"莱西市绿源农产品合作社"}},
+		{"text and industry", EnterpriseQuery{Text: "qd", Industry: "交通运输业"}, []string{"青岛恒通物流有限公司", "青岛顺丰速运有限公司"}},
+		{"no match", EnterpriseQuery{Text: "不存在的企业"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := db.SearchEnterprises(ctx, tc.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, e := range got {
+				names = append(names, e.Name)
+			}
+			if strings.Join(names, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("SearchEnterprises(%+v) = %v, want %v", tc.q, names, tc.want)
+			}
+		})
+	}
+}
+
+// Results come in pinyin order of the names, whatever the insertion order.
+func TestSearchOrderIsPinyin(t *testing.T) {
+	db := openTest(t)
+	if err := FillDemo(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	all, err := db.SearchEnterprises(ctx, EnterpriseQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != len(demoNames) {
+		t.Fatalf("%d results, want %d", len(all), len(demoNames))
+	}
+	a := pinyin.NewArgs()
+	key := func(s string) string { return strings.Join(pinyin.LazyPinyin(s, a), " ") }
+	for i := 1; i < len(all); i++ {
+		if key(all[i-1].Name) > key(all[i].Name) {
+			t.Errorf("%s (%s) before %s (%s)", all[i-1].Name, key(all[i-1].Name), all[i].Name, key(all[i].Name))
+		}
+	}
+	if lim, _ := db.SearchEnterprises(ctx, EnterpriseQuery{Limit: 5}); len(lim) != 5 {
+		t.Errorf("Limit 5 gave %d", len(lim))
+	}
+}
+
+// The index follows edits made after it was built.
+func TestSearchIndexFollowsEdits(t *testing.T) {
+	db := openTest(t)
+	e := addEnterprise(t, db, "甲乙机械厂", uscc("91370200163562681"))
+	if got, _ := db.SearchEnterprises(ctx, EnterpriseQuery{Text: "jyjx"}); len(got) != 1 {
+		t.Fatalf("before rename: %d hits", len(got))
+	}
+	e.Name = "丙丁机械厂"
+	if _, err := db.SaveEnterprise(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.SearchEnterprises(ctx, EnterpriseQuery{Text: "jyjx"}); len(got) != 0 {
+		t.Errorf("old name still found: %v", got)
+	}
+	if got, _ := db.SearchEnterprises(ctx, EnterpriseQuery{Text: "bdjx"}); len(got) != 1 || got[0].ID != e.ID {
+		t.Errorf("new name not found: %v", got)
+	}
+}
