@@ -2,8 +2,8 @@ package laptop
 
 import (
 	"bytes"
-	"crypto/ed25519"
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"testing"
 	"time"
