@@ -130,3 +130,6 @@ func (l *Laptop) Request(w Who) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// Now returns the laptop's clock reading.
+func (l *Laptop) Now() time.Time { return l.now() }
