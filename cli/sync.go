@@ -67,7 +67,7 @@ func syncExport(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer db.Close()
-	res, files, err := l.ExportTo(context.Background(), db, *out)
+	res, files, err := l.ExportTo(context.Background(), db, *out, nil)
 	if errors.Is(err, laptop.ErrSeveral) {
 		fmt.Fprintf(stderr, "有 %d 个待送达的同步包，请用 --out 指定一个已存在的目录（例如U盘）\n", len(res.Pending))
 		return 1

@@ -43,10 +43,23 @@ type ExportResult struct {
 // the same file is re-sent until a receipt arrives. Bundles sealed earlier
 // whose outbox file went missing are written again from the recorded bytes.
 func (l *Laptop) Export(ctx context.Context, db *storage.DB) (ExportResult, error) {
+	return l.export(ctx, db, nil)
+}
+
+// export is Export reporting progress (record versions sealed, versions to
+// seal) after each bundle when progress is not nil.
+func (l *Laptop) export(ctx context.Context, db *storage.DB, progress func(done, total int)) (ExportResult, error) {
 	var res ExportResult
 	trust, err := l.ValidTrust()
 	if err != nil {
 		return res, err
+	}
+	total := 0
+	if progress != nil {
+		if total, err = l.unsent(ctx, db); err != nil {
+			return res, err
+		}
+		progress(0, total)
 	}
 	for {
 		b, data, err := l.sealNext(ctx, db, trust)
@@ -61,6 +74,9 @@ func (l *Laptop) Export(ctx context.Context, db *storage.DB) (ExportResult, erro
 		}
 		res.New = append(res.New, *b)
 		res.Versions += b.Versions
+		if progress != nil {
+			progress(min(res.Versions, total), total)
+		}
 	}
 	if res.Pending, err = l.Undelivered(ctx, db); err != nil {
 		return res, err

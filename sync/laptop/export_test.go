@@ -178,7 +178,7 @@ func TestExportToUSB(t *testing.T) {
 	l, db := enrolled(t, d, Options{MaxBundleVersions: 2})
 	addVisits(t, db, 1) // one bundle
 	file := filepath.Join(t.TempDir(), "to-district.zfb")
-	_, written, err := l.ExportTo(ctx, db, file)
+	_, written, err := l.ExportTo(ctx, db, file, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,11 +194,11 @@ func TestExportToUSB(t *testing.T) {
 	}
 
 	addVisits(t, db, 2) // two more bundles: three pending
-	if _, _, err := l.ExportTo(ctx, db, file); err != ErrSeveral {
+	if _, _, err := l.ExportTo(ctx, db, file, nil); err != ErrSeveral {
 		t.Fatalf("several bundles to one file: %v, want ErrSeveral", err)
 	}
 	usb := t.TempDir()
-	_, written, err = l.ExportTo(ctx, db, usb)
+	_, written, err = l.ExportTo(ctx, db, usb, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

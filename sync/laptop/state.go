@@ -71,12 +71,8 @@ func (l *Laptop) State(ctx context.Context, db *storage.DB) (Status, error) {
 	if s.Bundles, err = l.Bundles(ctx, db); err != nil {
 		return s, err
 	}
-	var lastOutbox int64
-	if err := db.QueryRow(ctx, `SELECT coalesce(max(last_outbox), 0) FROM laptop_bundles`).Scan(&lastOutbox); err != nil {
-		return s, fmt.Errorf("sync state: %w", err)
-	}
-	if err := db.QueryRow(ctx, `SELECT count(*) FROM versions WHERE local = 1 AND seq > ?`, lastOutbox).Scan(&s.Unsent); err != nil {
-		return s, fmt.Errorf("sync state: %w", err)
+	if s.Unsent, err = l.unsent(ctx, db); err != nil {
+		return s, err
 	}
 	s.Undelivered = s.Unsent
 	for _, b := range s.Bundles {
@@ -88,4 +84,17 @@ func (l *Laptop) State(ctx context.Context, db *storage.DB) (Status, error) {
 		return s, fmt.Errorf("sync state: %w", err)
 	}
 	return s, nil
+}
+
+// unsent counts the record versions made here that are in no bundle yet.
+func (l *Laptop) unsent(ctx context.Context, db *storage.DB) (int, error) {
+	var lastOutbox int64
+	if err := db.QueryRow(ctx, `SELECT coalesce(max(last_outbox), 0) FROM laptop_bundles`).Scan(&lastOutbox); err != nil {
+		return 0, fmt.Errorf("sync state: %w", err)
+	}
+	var n int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM versions WHERE local = 1 AND seq > ?`, lastOutbox).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sync state: %w", err)
+	}
+	return n, nil
 }

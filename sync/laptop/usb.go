@@ -20,9 +20,10 @@ var ErrSeveral = errors.New("有多个待送达的同步包，请选择一个文
 // Bundle.FileName), or to the file dst when exactly one bundle is pending.
 // Each copy is written atomically; the bundles are then marked as handed to
 // the district (区总工会尚未确认) until a receipt arrives. It returns the
-// files written (none when everything has been delivered).
-func (l *Laptop) ExportTo(ctx context.Context, db *storage.DB, dst string) (ExportResult, []string, error) {
-	res, err := l.Export(ctx, db)
+// files written (none when everything has been delivered). progress, when
+// not nil, gets (record versions sealed, versions to seal) while sealing.
+func (l *Laptop) ExportTo(ctx context.Context, db *storage.DB, dst string, progress func(done, total int)) (ExportResult, []string, error) {
+	res, err := l.export(ctx, db, progress)
 	if err != nil {
 		return res, nil, err
 	}
