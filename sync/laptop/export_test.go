@@ -216,3 +216,78 @@ func TestExportToUSB(t *testing.T) {
 		}
 	}
 }
+
+// Exports running at the same time (the GUI and the CLI on one data
+// directory) never seal the same seq or the same version twice.
+func TestConcurrentExports(t *testing.T) {
+	d := newFakeDistrict(t, "")
+	l, db := enrolled(t, d, Options{MaxBundleVersions: 3})
+	ent := addVisits(t, db, 5)[0].EnterpriseID
+	f := visitForm(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for range 3 {
+				if _, err := db.CreateVisit(ctx, ent, f); err != nil {
+					errs <- err
+					return
+				}
+			}
+			_, err := l.Export(ctx, db)
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.Export(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	bs, err := l.Bundles(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	prev := sync.Hash{}
+	for i, b := range bs {
+		data, err := os.ReadFile(b.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bb, p := d.open(t, l, data)
+		if bb.Header.Seq != uint64(i+1) || bb.Header.Prev != prev {
+			t.Fatalf("bundle %d: seq %d, prev %s, want prev %s", i, bb.Header.Seq, bb.Header.Prev, prev)
+		}
+		prev = bb.Hash()
+		for _, v := range p.Versions {
+			if seen[v.VersionID] {
+				t.Errorf("version %s sealed twice", v.VersionID)
+			}
+			seen[v.VersionID] = true
+		}
+	}
+	if got, want := len(seen), 6+4*3; got != want {
+		t.Errorf("versions sealed %d, want %d", got, want)
+	}
+}
+
+func TestExportProgress(t *testing.T) {
+	d := newFakeDistrict(t, "")
+	l, db := enrolled(t, d, Options{MaxBundleVersions: 2})
+	addVisits(t, db, 4) // 5 versions, 3 bundles
+	var calls [][2]int
+	if _, _, err := l.ExportTo(ctx, db, t.TempDir(), func(done, total int) { calls = append(calls, [2]int{done, total}) }); err != nil {
+		t.Fatal(err)
+	}
+	want := [][2]int{{0, 5}, {2, 5}, {4, 5}, {5, 5}}
+	if len(calls) != len(want) {
+		t.Fatalf("progress calls %v, want %v", calls, want)
+	}
+	for i := range want {
+		if calls[i] != want[i] {
+			t.Errorf("progress call %d = %v, want %v", i, calls[i], want[i])
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	gosync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,9 +94,17 @@ func (d *fakeDistrict) down(t testing.TB, l *Laptop, seq uint64, prev sync.Hash,
 }
 
 // clock advances one second per reading.
-type clock struct{ t time.Time }
+type clock struct {
+	mu gosync.Mutex
+	t  time.Time
+}
 
-func (c *clock) now() time.Time { c.t = c.t.Add(time.Second); return c.t }
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Second)
+	return c.t
+}
 
 // newLaptop opens a laptop identity and its database in a fresh data dir.
 func newLaptop(t testing.TB, opt Options) (*Laptop, *storage.DB) {
@@ -150,14 +160,14 @@ func uscc(t testing.TB, n int) string {
 	return body + string(c)
 }
 
-var usccN int
+var usccN atomic.Int64
 
 // addVisits stores one enterprise and n draft visits to it; it returns the
 // visits.
 func addVisits(t testing.TB, db *storage.DB, n int) []survey.Visit {
 	t.Helper()
-	usccN++
-	e, err := db.SaveEnterprise(ctx, survey.Enterprise{Name: fmt.Sprintf("青岛海信电器%d厂", usccN), USCC: uscc(t, usccN), District: "市南区", Street: "香港中路街道", Industry: "制造业", Workers: 120})
+	k := int(usccN.Add(1))
+	e, err := db.SaveEnterprise(ctx, survey.Enterprise{Name: fmt.Sprintf("青岛海信电器%d厂", k), USCC: uscc(t, k), District: "市南区", Street: "香港中路街道", Industry: "制造业", Workers: 120})
 	if err != nil {
 		t.Fatal(err)
 	}
