@@ -25,16 +25,28 @@ type PushResult struct {
 	// acknowledges; Waiting those the server stored but cannot apply yet
 	// (an earlier bundle has not arrived: 202).
 	Sent, Delivered, Waiting int
+	// TrustUpdated is set when the server offered a newer trust file that
+	// was accepted (GET /v1/trust); TrustProblem says why an offered file
+	// was refused (the upload goes on: bundles are sealed to the key
+	// already trusted and receipts are verified with it).
+	TrustUpdated bool
+	TrustProblem error
 }
 
 // Message is a plain-language summary for the investigator.
 func (r PushResult) Message() string {
-	if r.Sent == 0 {
-		return "没有需要上传的数据"
+	msg := "没有需要上传的数据"
+	if r.Sent > 0 {
+		msg = fmt.Sprintf("已上传 %d 个同步包，%d 个已送达区总工会", r.Sent, r.Delivered)
 	}
-	msg := fmt.Sprintf("已上传 %d 个同步包，%d 个已送达区总工会", r.Sent, r.Delivered)
 	if r.Waiting > 0 {
 		msg += fmt.Sprintf("，%d 个区总工会尚未确认（缺少更早的同步包，请用U盘补交或稍后再上传）", r.Waiting)
+	}
+	if r.TrustUpdated {
+		msg += "；已更新区总工会信任文件"
+	}
+	if r.TrustProblem != nil {
+		msg += "。注意：" + r.TrustProblem.Error()
 	}
 	return msg
 }
@@ -59,6 +71,7 @@ func (l *Laptop) Push(ctx context.Context, db *storage.DB, client *http.Client, 
 	if client == nil {
 		client = http.DefaultClient
 	}
+	res.TrustUpdated, res.TrustProblem = l.refreshTrust(ctx, client, trust.ServerURL)
 	if res.Exported, err = l.Export(ctx, db); err != nil {
 		return res, err
 	}
@@ -186,4 +199,35 @@ func (l *Laptop) isDelivered(ctx context.Context, db *storage.DB, seq uint64) (b
 		return false, fmt.Errorf("bundle %d: %w", seq, err)
 	}
 	return n > 0, nil
+}
+
+// refreshTrust fetches the server's current trust file (GET /v1/trust) and
+// accepts it under the usual rules (newer version, signed by the trusted
+// key). A server without the endpoint, or offering the same file, changes
+// nothing.
+func (l *Laptop) refreshTrust(ctx context.Context, client *http.Client, server string) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(server, "/")+"/v1/trust", nil)
+	if err != nil {
+		return false, nil
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false, nil // the upload reports connection problems
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return false, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, sync.MaxSignedFile+1))
+	if err != nil || sync.SniffFile(body) != sync.FileTrust {
+		return false, nil
+	}
+	_, changed, err := l.AcceptTrust(body)
+	if err != nil {
+		if errors.Is(err, sync.ErrRollback) {
+			return false, nil // an older file than ours: nothing new
+		}
+		return false, fmt.Errorf("服务器提供的信任文件未被接受：%w", err)
+	}
+	return changed, nil
 }

@@ -137,12 +137,21 @@ type fakeServer struct {
 	d       *fakeDistrict
 	l       *Laptop
 	answer  func(seq uint64, body []byte) (int, []byte)
+	trust   []byte // served at GET /v1/trust when set
 	got     map[uint64][]byte
 	paths   []string
 	methods []string
 }
 
 func (s *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && r.URL.Path == "/v1/trust" {
+		if s.trust == nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(s.trust)
+		return
+	}
 	body, _ := io.ReadAll(r.Body)
 	s.paths = append(s.paths, r.URL.Path)
 	s.methods = append(s.methods, r.Method)
@@ -259,5 +268,51 @@ func TestPushUnreachable(t *testing.T) {
 	}
 	if got, want := stages(t, l, db), "待送达"; got != want {
 		t.Errorf("stages %q, want %q", got, want)
+	}
+}
+
+func TestPushRefreshesTrust(t *testing.T) {
+	tests := []struct {
+		name        string
+		offer       func(t *testing.T, d *fakeDistrict) []byte
+		wantUpdated bool
+		wantProblem bool
+		wantVersion uint64
+	}{
+		{"newer file", func(t *testing.T, d *fakeDistrict) []byte { return d.trustFile(t, 2) }, true, false, 2},
+		{"same file", func(t *testing.T, d *fakeDistrict) []byte { return d.trustFile(t, 1) }, false, false, 1},
+		{"another key", func(t *testing.T, d *fakeDistrict) []byte {
+			return newFakeDistrict(t, d.url).trustFile(t, 3)
+		}, false, true, 1},
+		{"none", func(*testing.T, *fakeDistrict) []byte { return nil }, false, false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := &fakeServer{t: t, got: map[uint64][]byte{}}
+			srv := httptest.NewServer(fs)
+			defer srv.Close()
+			d := newFakeDistrict(t, srv.URL)
+			l, db := enrolled(t, d, Options{})
+			fs.d, fs.l = d, l
+			fs.trust = tt.offer(t, d)
+			fs.answer = func(seq uint64, body []byte) (int, []byte) {
+				return http.StatusCreated, d.receipt(t, l.DeviceID(), seq, sync.BundleHash(body))
+			}
+			addVisits(t, db, 1)
+			res, err := l.Push(ctx, db, srv.Client(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.TrustUpdated != tt.wantUpdated || (res.TrustProblem != nil) != tt.wantProblem {
+				t.Errorf("updated %v problem %v", res.TrustUpdated, res.TrustProblem)
+			}
+			if res.Delivered != 1 {
+				t.Errorf("delivered %d, want 1", res.Delivered)
+			}
+			cur, err := l.Trust()
+			if err != nil || cur.Version != tt.wantVersion {
+				t.Errorf("trust version %v (%v), want %d", cur, err, tt.wantVersion)
+			}
+		})
 	}
 }
