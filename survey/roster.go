@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	xunicode "golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 	"golang.org/x/text/width"
 )
 
@@ -156,8 +158,10 @@ type rowParser struct {
 	problems []RosterProblem
 }
 
-func newRowParser(h headerMap) *rowParser {
-	return &rowParser{h: h, seen: make(map[string]int)}
+// newRowParser returns a parser for a file of about sizeHint data rows.
+func newRowParser(h headerMap, sizeHint int) *rowParser {
+	sizeHint = max(0, min(sizeHint, 1<<18))
+	return &rowParser{h: h, seen: make(map[string]int, sizeHint), rows: make([]RosterRow, 0, sizeHint)}
 }
 
 // cell returns the trimmed value of column c in rec.
@@ -285,6 +289,9 @@ func looksScientific(s string) bool {
 // parseWorkers reads a worker count such as "1200", "1,200", "1200人" or
 // "1200.0" (a number as Excel may export it).
 func parseWorkers(s string) (int, string) {
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		return n, ""
+	}
 	t := width.Narrow.String(s)
 	t = strings.TrimSuffix(strings.TrimSpace(t), "人")
 	t = strings.Map(func(r rune) rune {
@@ -311,6 +318,12 @@ func parseWorkers(s string) (int, string) {
 
 // parseYesNo reads the 是否建会 column.
 func parseYesNo(s string) (bool, bool) {
+	switch s {
+	case "是":
+		return true, true
+	case "否":
+		return false, true
+	}
 	switch strings.ToLower(width.Narrow.String(s)) {
 	case "是", "已建", "已建会", "有", "y", "yes", "1", "true", "√":
 		return true, true
@@ -333,7 +346,7 @@ func parseYesNo(s string) (bool, bool) {
 // is unusable (empty, unreadable, or without a roster header); its message
 // is Chinese.
 func ParseRoster(r io.Reader, filename string) ([]RosterRow, []RosterProblem, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxRosterBytes+1))
+	data, err := readAllSized(r)
 	if err != nil {
 		return nil, nil, fmt.Errorf("import roster: %w", err)
 	}
@@ -354,6 +367,39 @@ func ParseRoster(r io.Reader, filename string) ([]RosterRow, []RosterProblem, er
 	}
 }
 
+// readAllSized reads r whole, at most MaxRosterBytes+1 bytes, allocating
+// once when the size is known in advance (a file, a bytes.Reader).
+func readAllSized(r io.Reader) ([]byte, error) {
+	size := int64(0)
+	switch v := r.(type) {
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	case interface{ Len() int }:
+		size = int64(v.Len())
+	}
+	size = min(size, MaxRosterBytes+1)
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	_, err := buf.ReadFrom(io.LimitReader(r, MaxRosterBytes+1))
+	return buf.Bytes(), err
+}
+
+// decodeGB18030 decodes GB18030 text into one buffer sized for the worst
+// case (two GBK bytes become three UTF-8 bytes).
+func decodeGB18030(data []byte) ([]byte, error) {
+	dst := make([]byte, len(data)*3/2+16)
+	dec := simplifiedchinese.GB18030.NewDecoder()
+	n, _, err := dec.Transform(dst, data, true)
+	if err == transform.ErrShortDst {
+		return dec.Bytes(data) // not expected; fall back to the growing path
+	}
+	if err != nil {
+		return nil, err
+	}
+	return dst[:n], nil
+}
+
 // decodeText turns the bytes of a text file into UTF-8: UTF-16 with BOM,
 // UTF-8 (BOM removed), or else GB18030, a superset of GBK and GB2312.
 func decodeText(data []byte) ([]byte, error) {
@@ -366,7 +412,7 @@ func decodeText(data []byte) ([]byte, error) {
 	case utf8.Valid(data):
 		return data, nil
 	default:
-		return simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+		return decodeGB18030(data)
 	}
 }
 
@@ -434,7 +480,7 @@ func parseCSVWith(text []byte, delim rune) ([]RosterRow, []RosterProblem, error)
 				return nil, nil, errNoHeader
 			}
 			if h, ok := parseHeader(rec); ok {
-				p = newRowParser(h)
+				p = newRowParser(h, bytes.Count(text, []byte{'\n'})-line)
 				p.problems = append(p.problems, early...)
 			}
 			continue
@@ -493,7 +539,7 @@ func parseRosterXLSX(data []byte) (rows []RosterRow, problems []RosterProblem, e
 				return nil, nil, errNoHeader
 			}
 			if h, ok := parseHeader(rec); ok {
-				p = newRowParser(h)
+				p = newRowParser(h, 0)
 			}
 			continue
 		}
