@@ -197,7 +197,7 @@ func TestExportToUSB(t *testing.T) {
 	if _, _, err := l.ExportTo(ctx, db, file, nil); err != ErrSeveral {
 		t.Fatalf("several bundles to one file: %v, want ErrSeveral", err)
 	}
-	usb := t.TempDir()
+	usb := filepath.Join(t.TempDir(), "U盘", "走访") + string(os.PathSeparator) // created
 	_, written, err = l.ExportTo(ctx, db, usb, nil)
 	if err != nil {
 		t.Fatal(err)

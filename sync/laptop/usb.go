@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"zoufang/storage"
 	"zoufang/sync"
@@ -17,7 +18,8 @@ var ErrSeveral = errors.New("有多个待送达的同步包，请选择一个文
 
 // ExportTo runs Export and copies every bundle not yet acknowledged to dst:
 // into it when dst is an existing directory (file names from
-// Bundle.FileName), or to the file dst when exactly one bundle is pending.
+// Bundle.FileName; a dst ending in a path separator is a folder, created if
+// missing), or to the file dst when exactly one bundle is pending.
 // Each copy is written atomically; the bundles are then marked as handed to
 // the district (区总工会尚未确认) until a receipt arrives. It returns the
 // files written (none when everything has been delivered). progress, when
@@ -31,6 +33,11 @@ func (l *Laptop) ExportTo(ctx context.Context, db *storage.DB, dst string, progr
 		return res, nil, nil
 	}
 	isDir := false
+	if strings.HasSuffix(dst, "/") || strings.HasSuffix(dst, string(os.PathSeparator)) {
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			return res, nil, fmt.Errorf("无法创建目录 %s：%w", dst, err)
+		}
+	}
 	if st, err := os.Stat(dst); err == nil && st.IsDir() {
 		isDir = true
 	}
