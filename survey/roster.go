@@ -228,7 +228,7 @@ func (p *rowParser) enterprise(rec []string) (Enterprise, string) {
 	if e.Name == "" {
 		return e, "缺少企业名称"
 	}
-	raw := p.cell(rec, colUSCC)
+	raw := textMarkup(p.cell(rec, colUSCC))
 	if raw == "" {
 		return e, "缺少统一社会信用代码"
 	}
@@ -243,7 +243,7 @@ func (p *rowParser) enterprise(rec []string) (Enterprise, string) {
 	e.Street = p.cell(rec, colStreet)
 	e.Industry = p.cell(rec, colIndustry)
 	e.Contact = p.cell(rec, colContact)
-	e.Phone = p.cell(rec, colPhone)
+	e.Phone = textMarkup(p.cell(rec, colPhone))
 	e.Address = p.cell(rec, colAddress)
 	if s := p.cell(rec, colWorkers); s != "" {
 		n, reason := parseWorkers(s)
@@ -260,6 +260,19 @@ func (p *rowParser) enterprise(rec []string) (Enterprise, string) {
 		e.HasUnion = b
 	}
 	return e, ""
+}
+
+// textMarkup removes what people and export tools add to keep Excel from
+// turning a long number into 9.13702E+17: a leading apostrophe ('9137...)
+// or the formula form ="9137...".
+func textMarkup(s string) string {
+	if strings.HasPrefix(s, "'") {
+		return trimCell(s[1:])
+	}
+	if len(s) > 3 && strings.HasPrefix(s, `="`) && strings.HasSuffix(s, `"`) {
+		return trimCell(s[2 : len(s)-1])
+	}
+	return s
 }
 
 // normalizeUSCCFast is NormalizeUSCC with a shortcut for the usual cell that
@@ -359,7 +372,7 @@ func ParseRoster(r io.Reader, filename string) ([]RosterRow, []RosterProblem, er
 	ext := strings.ToLower(filepath.Ext(filename))
 	switch {
 	case bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0")):
-		return nil, nil, errors.New("不支持旧版 Excel 97-2003（.xls）文件，请在 Excel 中“另存为” .xlsx 或 CSV 后再导入")
+		return nil, nil, errors.New("不支持旧版 Excel 97-2003（.xls）文件或设置了密码的 Excel 文件，请在 Excel 中“另存为”不加密的 .xlsx 或 CSV 后再导入")
 	case ext == ".xlsx" || ext == ".xlsm" || bytes.HasPrefix(data, []byte("PK\x03\x04")) && ext != ".csv" && ext != ".txt":
 		return parseRosterXLSX(data)
 	default:

@@ -371,6 +371,15 @@ func TestParseRosterInline(t *testing.T) {
 			},
 		},
 		{
+			name: "codes and phones kept as text for Excel",
+			text: "企业名称,统一社会信用代码,联系电话\n甲,'91370213163560070N,'13812345678\n乙,\"=\"\"91370202MA3C12345B\"\"\",=\"053280000001\"\n丙,\t913702112645832155,\n",
+			want: rosterWant{rows: []RosterRow{
+				{2, Enterprise{Name: "甲", USCC: "91370213163560070N", Phone: "13812345678"}},
+				{3, Enterprise{Name: "乙", USCC: "91370202MA3C12345B", Phone: "053280000001"}},
+				{4, Enterprise{Name: "丙", USCC: "913702112645832155"}},
+			}},
+		},
+		{
 			name: "semicolon separated",
 			text: "企业名称;统一社会信用代码\n青岛恒达物流有限公司;91370213163560070N\n",
 			want: rosterWant{rows: []RosterRow{{2, Enterprise{Name: "青岛恒达物流有限公司", USCC: "91370213163560070N"}}}},
@@ -574,4 +583,79 @@ func FuzzParseRoster(f *testing.F) {
 func looksXLSX(name string, data []byte) bool {
 	ext := strings.ToLower(filepath.Ext(name))
 	return ext == ".xlsx" || ext == ".xlsm" || bytes.HasPrefix(data, []byte("PK\x03\x04")) && ext != ".csv" && ext != ".txt"
+}
+
+// rosterXLSX writes ents as a one-sheet workbook with a title row above
+// the header; the worker count is a number cell, everything else text.
+func rosterXLSX(tb testing.TB, ents []Enterprise) []byte {
+	tb.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	row := func(n int, vals ...any) {
+		tb.Helper()
+		cell, err := excelize.CoordinatesToCellName(1, n)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := sw.SetRow(cell, vals); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	row(1, "企业名录（虚构）")
+	hdr := make([]any, len(rosterCSVHeader))
+	for i, h := range rosterCSVHeader {
+		hdr[i] = h
+	}
+	row(2, hdr...)
+	for i, e := range ents {
+		union := "否"
+		if e.HasUnion {
+			union = "是"
+		}
+		row(i+3, e.Name, e.USCC, e.District, e.Street, e.Industry, e.Workers, union, e.Contact, e.Phone, e.Address)
+	}
+	if err := sw.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestFakeRosterXLSXRoundTrip(t *testing.T) {
+	ents := FakeRoster(500, 3)
+	rows, problems, err := ParseRoster(bytes.NewReader(rosterXLSX(t, ents)), "名录.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) != 0 || len(rows) != len(ents) {
+		t.Fatalf("got %d rows, %d problems, want %d rows", len(rows), len(problems), len(ents))
+	}
+	for i, r := range rows {
+		if r.Line != i+3 || r.Enterprise != ents[i] {
+			t.Fatalf("row %d: got line %d %+v, want line %d %+v", i, r.Line, r.Enterprise, i+3, ents[i])
+		}
+	}
+}
+
+// BenchmarkParseRosterXLSX_20k parses a 20,000-row workbook.
+func BenchmarkParseRosterXLSX_20k(b *testing.B) {
+	const n = 20_000
+	data := rosterXLSX(b, FakeRoster(n, 1))
+	b.SetBytes(int64(len(data)))
+	iters := 0
+	for b.Loop() {
+		iters++
+		rows, problems, err := ParseRoster(bytes.NewReader(data), "名录.xlsx")
+		if err != nil || len(rows) != n || len(problems) != 0 {
+			b.Fatalf("got %d rows, %d problems, %v", len(rows), len(problems), err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(iters)/b.Elapsed().Seconds(), "rows/s")
 }
