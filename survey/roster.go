@@ -259,6 +259,11 @@ func (p *rowParser) enterprise(rec []string) (Enterprise, string) {
 		}
 		e.HasUnion = b
 	}
+	for _, f := range [...]string{e.Name, e.District, e.Street, e.Industry, e.Contact, e.Phone, e.Address} {
+		if strings.ContainsRune(f, utf8.RuneError) {
+			return e, "含有无法识别的乱码字符（文件编码有误或已损坏），请检查该行"
+		}
+	}
 	return e, ""
 }
 
@@ -413,15 +418,16 @@ func decodeGB18030(data []byte) ([]byte, error) {
 	return dst[:n], nil
 }
 
-// decodeText turns the bytes of a text file into UTF-8: UTF-16 with BOM,
-// UTF-8 (BOM removed), or else GB18030, a superset of GBK and GB2312.
+// decodeText turns the bytes of a text file into valid UTF-8: UTF-16 with
+// BOM, UTF-8 (BOM removed), or else GB18030, a superset of GBK and GB2312.
+// Bytes that do not decode become U+FFFD, which rejects their rows.
 func decodeText(data []byte) ([]byte, error) {
 	switch {
 	case bytes.HasPrefix(data, []byte("\xff\xfe")), bytes.HasPrefix(data, []byte("\xfe\xff")):
 		dec := xunicode.UTF16(xunicode.LittleEndian, xunicode.ExpectBOM).NewDecoder()
 		return dec.Bytes(data)
 	case bytes.HasPrefix(data, []byte("\xef\xbb\xbf")):
-		return data[3:], nil
+		return bytes.ToValidUTF8(data[3:], []byte("\uFFFD")), nil
 	case utf8.Valid(data):
 		return data, nil
 	default:
@@ -431,7 +437,9 @@ func decodeText(data []byte) ([]byte, error) {
 
 // parseRosterCSV parses a delimited text roster. The delimiter is a comma,
 // or a tab or semicolon when the header is only found with those (Excel's
-// "Unicode text" export is tab-separated).
+// "Unicode text" export is tab-separated). A file taken for GB18030 whose
+// header only makes sense as UTF-8 (UTF-8 with a few damaged bytes) is read
+// as UTF-8; its damaged rows are rejected.
 func parseRosterCSV(data []byte) ([]RosterRow, []RosterProblem, error) {
 	text, err := decodeText(data)
 	if err != nil {
@@ -440,6 +448,18 @@ func parseRosterCSV(data []byte) ([]RosterRow, []RosterProblem, error) {
 	if len(bytes.TrimSpace(text)) == 0 {
 		return nil, nil, errors.New("文件是空的，没有任何企业")
 	}
+	rows, problems, err := parseText(text)
+	if errors.Is(err, errNoHeader) && !utf8.Valid(data) && !bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) &&
+		!bytes.HasPrefix(data, []byte("\xff\xfe")) && !bytes.HasPrefix(data, []byte("\xfe\xff")) {
+		if r, p, err2 := parseText(bytes.ToValidUTF8(data, []byte("\uFFFD"))); err2 == nil {
+			return r, p, nil
+		}
+	}
+	return rows, problems, err
+}
+
+// parseText parses decoded text, trying the delimiters in turn.
+func parseText(text []byte) ([]RosterRow, []RosterProblem, error) {
 	rows, problems, err := parseCSVWith(text, ',')
 	for _, delim := range []rune{'\t', ';'} {
 		if !errors.Is(err, errNoHeader) {

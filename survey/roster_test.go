@@ -412,6 +412,48 @@ func TestParseRosterInline(t *testing.T) {
 	}
 }
 
+// TestParseRosterDamagedText checks that bytes that are neither UTF-8 nor
+// GB18030 reject their row instead of importing mojibake.
+func TestParseRosterDamagedText(t *testing.T) {
+	const garbled = "含有无法识别的乱码字符（文件编码有误或已损坏），请检查该行"
+	tests := []struct {
+		name string
+		data []byte
+		want rosterWant
+	}{
+		{
+			name: "UTF-8 with a stray byte",
+			data: []byte("企业名称,统一社会信用代码\n青岛\xff海信,91370202MA3C12345B\n青岛恒达物流有限公司,91370213163560070N\n"),
+			want: rosterWant{
+				rows:     []RosterRow{{3, Enterprise{Name: "青岛恒达物流有限公司", USCC: "91370213163560070N"}}},
+				problems: []RosterProblem{{2, garbled}},
+			},
+		},
+		{
+			name: "UTF-8 BOM with a stray byte",
+			data: []byte("\ufeff企业名称,统一社会信用代码\n青岛\xff海信,91370202MA3C12345B\n"),
+			want: rosterWant{problems: []RosterProblem{{2, garbled}}},
+		},
+		{
+			name: "GB18030 with a broken sequence",
+			data: append(gb18030Bytes(t, "企业名称,统一社会信用代码\n青岛恒达物流有限公司,91370213163560070N\n"), []byte("\xb1\x7f,91370202MA3C12345B\n")...),
+			want: rosterWant{
+				rows:     []RosterRow{{2, Enterprise{Name: "青岛恒达物流有限公司", USCC: "91370213163560070N"}}},
+				problems: []RosterProblem{{3, garbled}},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, problems, err := ParseRoster(bytes.NewReader(tt.data), "roster.csv")
+			if err != nil {
+				t.Fatalf("ParseRoster: %v", err)
+			}
+			checkRoster(t, rows, problems, tt.want)
+		})
+	}
+}
+
 // TestFakeRosterRoundTrip writes fake enterprises in both encodings and
 // reads them back unchanged.
 func TestFakeRosterRoundTrip(t *testing.T) {
