@@ -547,7 +547,7 @@ func parseRosterXLSX(data []byte) (rows []RosterRow, problems []RosterProblem, e
 			rows, problems, err = nil, nil, fmt.Errorf("%s：%v", unreadable, r)
 		}
 	}()
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 1 << 30})
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 512 << 20})
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s：%w", unreadable, err)
 	}
