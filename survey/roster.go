@@ -164,13 +164,60 @@ func newRowParser(h headerMap, sizeHint int) *rowParser {
 	return &rowParser{h: h, seen: make(map[string]int, sizeHint), rows: make([]RosterRow, 0, sizeHint)}
 }
 
-// cell returns the trimmed value of column c in rec.
+// cell returns the trimmed, one-line value of column c in rec.
 func (p *rowParser) cell(rec []string, c rosterColumn) string {
 	i := p.h[c]
 	if i < 0 || i >= len(rec) {
 		return ""
 	}
-	return trimCell(rec[i])
+	return oneLine(trimCell(rec[i]))
+}
+
+// oneLine joins the lines of a cell typed with Alt+Enter in Excel: a line
+// break (with the spaces around it) between two Chinese characters goes
+// away, elsewhere it becomes one space.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n\t") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	var prev rune // last rune written
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isCellSpace(r) {
+			b.WriteString(s[i : i+size])
+			prev = r
+			i += size
+			continue
+		}
+		// A run of white space: kept as is unless it holds a line break.
+		end := i
+		for end < len(s) {
+			r, size := utf8.DecodeRuneInString(s[end:])
+			if !isCellSpace(r) {
+				break
+			}
+			end += size
+		}
+		run := s[i:end]
+		next, _ := utf8.DecodeRuneInString(s[end:])
+		switch {
+		case !strings.ContainsAny(run, "\r\n\t"):
+			b.WriteString(run)
+		case isWide(prev) && isWide(next):
+		default:
+			b.WriteByte(' ')
+		}
+		i = end
+	}
+	return b.String()
+}
+
+// isWide reports a Chinese character or full-width punctuation, which
+// needs no space to its neighbour.
+func isWide(r rune) bool {
+	return r >= 0x2e80 && !isCellSpace(r)
 }
 
 // isCellSpace reports the white space trimmed from cells: Unicode spaces,

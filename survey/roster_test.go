@@ -47,7 +47,7 @@ var rosterBaseText = strings.Join([]string{
 var rosterBaseWant = rosterWant{
 	rows: []RosterRow{
 		{3, Enterprise{Name: "青岛海信机械有限公司", USCC: "91370202MA3C12345B", District: "市南区", Street: "香港中路街道", Industry: "制造业", Workers: 1200, HasUnion: true, Contact: "王伟", Phone: "13812345678", Address: "青岛市市南区香港中路1号"}},
-		{4, Enterprise{Name: "青岛瑞丰商贸有限公司", USCC: "91370203MA3D000178", District: "市北区", Street: "台东街道", Industry: "批发和零售业", Workers: 35, Contact: "李娜", Phone: "0532-80000001", Address: "青岛市市北区台东\n三路8号"}},
+		{4, Enterprise{Name: "青岛瑞丰商贸有限公司", USCC: "91370203MA3D000178", District: "市北区", Street: "台东街道", Industry: "批发和零售业", Workers: 35, Contact: "李娜", Phone: "0532-80000001", Address: "青岛市市北区台东三路8号"}},
 		{8, Enterprise{Name: "青岛鑫源软件有限公司", USCC: "92370212MA3E9K8L7Q", District: "崂山区", Street: "中韩街道", Industry: "信息技术服务业", Workers: 12, HasUnion: true, Contact: "刘洋"}},
 		{12, Enterprise{Name: "青岛东方酒店管理有限公司", USCC: "91370214MA3F0000T5", District: "城阳区", Street: "流亭街道", Industry: "住宿和餐饮业"}},
 		{15, Enterprise{Name: "青岛嘉禾建设有限公司", USCC: "913702112645832155", District: "黄岛区", Street: "长江路街道", Industry: "建筑业", HasUnion: true}},
@@ -332,10 +332,10 @@ func TestParseRosterInline(t *testing.T) {
 	}{
 		{
 			name: "multi-line quoted field moves later lines",
-			text: hdr + "\"青岛\n海信\n机械\",91370202MA3C12345B,,\n青岛恒达物流有限公司,91370213163560070X,,\n",
+			text: hdr + "\"青岛\r\n海信 \n 机械\nCo. \n Ltd\",91370202MA3C12345B,,\n青岛恒达物流有限公司,91370213163560070X,,\n",
 			want: rosterWant{
-				rows:     []RosterRow{{2, Enterprise{Name: "青岛\n海信\n机械", USCC: "91370202MA3C12345B"}}},
-				problems: []RosterProblem{{5, "统一社会信用代码校验位错误：第 18 位应为 N，实际为 X，请核对是否输错"}},
+				rows:     []RosterRow{{2, Enterprise{Name: "青岛海信机械 Co. Ltd", USCC: "91370202MA3C12345B"}}},
+				problems: []RosterProblem{{7, "统一社会信用代码校验位错误：第 18 位应为 N，实际为 X，请核对是否输错"}},
 			},
 		},
 		{
@@ -700,4 +700,22 @@ func BenchmarkParseRosterXLSX_20k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)*float64(iters)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func TestOneLine(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"青岛海信", "青岛海信"},
+		{"a  b", "a  b"},
+		{"市南区\n香港中路", "市南区香港中路"},
+		{"青岛 \r\n\t 海信", "青岛海信"},
+		{"A\nB", "A B"},
+		{"No.\n5号", "No. 5号"},
+		{"香港中路\n10号", "香港中路 10号"},
+		{"（一）\n车间", "（一）车间"},
+	}
+	for _, tt := range tests {
+		if got := oneLine(tt.in); got != tt.want {
+			t.Errorf("oneLine(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
 }
