@@ -616,7 +616,7 @@ func parseRosterXLSX(data []byte) (rows []RosterRow, problems []RosterProblem, e
 		}
 		if p == nil {
 			if line > headerSearchRows {
-				return nil, nil, errNoHeader
+				return nil, nil, fmt.Errorf("第一个工作表“%s”：%w", sheets[0], errNoHeader)
 			}
 			if h, ok := parseHeader(rec); ok {
 				p = newRowParser(h, 0)
@@ -629,7 +629,7 @@ func parseRosterXLSX(data []byte) (rows []RosterRow, problems []RosterProblem, e
 		return nil, nil, fmt.Errorf("%s：%w", unreadable, err)
 	}
 	if p == nil {
-		return nil, nil, errNoHeader
+		return nil, nil, fmt.Errorf("第一个工作表“%s”：%w", sheets[0], errNoHeader)
 	}
 	return p.rows, p.problems, nil
 }

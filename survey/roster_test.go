@@ -719,3 +719,19 @@ func TestOneLine(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRosterXLSXWithoutHeader(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetRow("Sheet1", "A1", &[]any{"姓名", "电话"}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := ParseRoster(&buf, "名录.xlsx")
+	if err == nil || !strings.Contains(err.Error(), "第一个工作表“Sheet1”") || !strings.Contains(err.Error(), "没有找到表头") {
+		t.Errorf("got error %v, want one naming the first sheet and the missing header", err)
+	}
+}
