@@ -1,0 +1,594 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"zoufang/survey"
+)
+
+// formSection is one page of a form: a top-level group, a top-level repeat,
+// or a run of loose top-level fields (which join the section before them).
+type formSection struct {
+	name   string // name of the group or repeat; "" for loose fields at the start
+	title  string
+	fields []*survey.Field // top-level fields shown on this page
+}
+
+// formView renders a survey.Form section by section: a list of sections
+// with their completion on the left and the current section's fields on the
+// right. Every change updates the answers in place, re-evaluates relevance,
+// calculations and problems, and calls onChange.
+//
+// Widgets are rebuilt only when the section or the number of repeat items
+// changes, so typing never loses focus.
+type formView struct {
+	form    *survey.Form
+	answers survey.Answers
+	now     func() time.Time
+	win     fyne.Window
+	// single shows every section on one page without the section list
+	// (questionnaires).
+	single   bool
+	readOnly bool
+	entName  string
+	// attach stores an image file and returns its attachment id; it runs
+	// off the UI goroutine. Nil disables image fields.
+	attach func(data []byte, mediaType string) (string, error)
+
+	sections  []formSection
+	sectionOf map[string]int // top-level field or descendant name -> section
+	cur       int
+
+	eval     *survey.Evaluation
+	problems []survey.Problem
+	byPath   map[string]string // path -> problem message
+	touched  map[string]bool
+	showAll  bool // after a failed finalize or submit every problem is shown
+
+	// Widgets of the rendered section(s), by field path ("workers_total",
+	// "demands[1].demand_category"). Tests drive them by these names.
+	widgets   map[string]fyne.CanvasObject
+	rows      map[string]fyne.CanvasObject // the whole block of a field, for hiding
+	errLabels map[string]*widget.Label
+	calcs     map[string]*widget.Label
+	addBtns   map[string]*widget.Button // repeat path -> 添加
+	delBtns   map[string]*widget.Button // item path "demands[0]" -> 删除此条
+	order     []string                  // rendered input paths in form order
+
+	sectionList *widget.List
+	body        *fyne.Container
+	scroll      *container.Scroll
+	content     fyne.CanvasObject
+
+	// onChange runs after every change of an answer (autosave).
+	onChange func()
+	// onSection runs when the user switches to another section.
+	onSection func(name string)
+}
+
+func newFormView(f *survey.Form, a survey.Answers, now func() time.Time, win fyne.Window, single bool) *formView {
+	if a == nil {
+		a = survey.NewAnswers(f)
+	}
+	fv := &formView{form: f, answers: survey.NormalizeAnswers(a), now: now, win: win, single: single,
+		sectionOf: map[string]int{}, touched: map[string]bool{}}
+	fv.buildSections()
+	fv.body = container.NewVBox()
+	fv.scroll = container.NewVScroll(container.NewPadded(fv.body))
+	if single {
+		fv.content = fv.scroll
+	} else {
+		fv.sectionList = widget.NewList(
+			func() int { return len(fv.sections) },
+			func() fyne.CanvasObject {
+				l := widget.NewLabel("十一、企业签字确认 00/00（有误）")
+				l.Truncation = fyne.TextTruncateEllipsis
+				return l
+			},
+			func(id widget.ListItemID, o fyne.CanvasObject) { fv.updateSectionItem(id, o.(*widget.Label)) })
+		fv.sectionList.OnSelected = func(id widget.ListItemID) {
+			if id != fv.cur {
+				fv.showSection(id)
+			}
+		}
+		split := container.NewHSplit(fv.sectionList, fv.scroll)
+		split.Offset = 0.24
+		fv.content = split
+	}
+	fv.evaluate()
+	fv.render()
+	if fv.sectionList != nil {
+		fv.sectionList.Select(0)
+	}
+	return fv
+}
+
+// buildSections splits the top-level fields into pages.
+func (fv *formView) buildSections() {
+	var walk func(fs []survey.Field, sec int)
+	walk = func(fs []survey.Field, sec int) {
+		for i := range fs {
+			fv.sectionOf[fs[i].Name] = sec
+			if fs[i].Type == survey.TypeGroup {
+				walk(fs[i].Fields, sec)
+			}
+		}
+	}
+	for i := range fv.form.Fields {
+		fd := &fv.form.Fields[i]
+		if fd.Type == survey.TypeGroup || fd.Type == survey.TypeRepeat || len(fv.sections) == 0 {
+			s := formSection{name: fd.Name, title: fd.Label}
+			if fd.Type != survey.TypeGroup && fd.Type != survey.TypeRepeat {
+				s.name, s.title = "", fv.form.Title
+			}
+			fv.sections = append(fv.sections, s)
+		}
+		sec := len(fv.sections) - 1
+		fv.sections[sec].fields = append(fv.sections[sec].fields, fd)
+		fv.sectionOf[fd.Name] = sec
+		if fd.Type == survey.TypeGroup {
+			walk(fd.Fields, sec)
+		}
+	}
+}
+
+// sectionIndex returns the section of a problem or field path.
+func (fv *formView) sectionIndex(path string) int {
+	root := path
+	if i := strings.IndexAny(root, "[."); i >= 0 {
+		root = root[:i]
+	}
+	return fv.sectionOf[root]
+}
+
+// sectionByName returns the index of the section with that name, or -1.
+func (fv *formView) sectionByName(name string) int {
+	for i, s := range fv.sections {
+		if s.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// showSection renders section i.
+func (fv *formView) showSection(i int) {
+	if i < 0 || i >= len(fv.sections) {
+		return
+	}
+	changed := i != fv.cur
+	fv.cur = i
+	if !fv.single {
+		fv.render()
+		fv.sectionList.Select(i)
+		fv.scroll.ScrollToTop()
+	}
+	if changed && fv.onSection != nil {
+		fv.onSection(fv.sections[i].name)
+	}
+}
+
+// setAnswers replaces all answers (the next questionnaire respondent) and
+// forgets what was touched.
+func (fv *formView) setAnswers(a survey.Answers) {
+	fv.answers = survey.NormalizeAnswers(a)
+	fv.touched = map[string]bool{}
+	fv.showAll = false
+	fv.evaluate()
+	fv.render()
+	fv.scroll.ScrollToTop()
+}
+
+// setReadOnly switches between viewing and editing.
+func (fv *formView) setReadOnly(ro bool) {
+	fv.readOnly = ro
+	fv.render()
+}
+
+// setEnterpriseName fills enterprise fields and notes.
+func (fv *formView) setEnterpriseName(name string) {
+	fv.entName = name
+	fv.render()
+}
+
+// revealProblems shows every problem (also of untouched fields).
+func (fv *formView) revealProblems() {
+	fv.showAll = true
+	fv.refreshState()
+}
+
+// evaluate recomputes relevance, calculations and problems.
+func (fv *formView) evaluate() {
+	today := fv.now()
+	fv.eval = survey.Evaluate(fv.form, fv.answers, today)
+	fv.problems = survey.Validate(fv.form, fv.answers, today)
+	fv.byPath = make(map[string]string, len(fv.problems))
+	for _, p := range fv.problems {
+		if _, dup := fv.byPath[p.Path]; !dup {
+			fv.byPath[p.Path] = p.Message
+		}
+	}
+}
+
+// visibleProblem returns the message shown under the field at path.
+func (fv *formView) visibleProblem(path string) string {
+	if !fv.showAll && !fv.touched[path] {
+		return ""
+	}
+	return fv.byPath[path]
+}
+
+// changed is called by every input after it wrote its answer.
+func (fv *formView) changed(path string) {
+	fv.touched[path] = true
+	fv.refreshState()
+	if fv.onChange != nil {
+		fv.onChange()
+	}
+}
+
+// refreshState applies a new evaluation to the rendered widgets.
+func (fv *formView) refreshState() {
+	fv.evaluate()
+	for path, row := range fv.rows {
+		if fv.eval.Relevant(path) {
+			row.Show()
+		} else {
+			row.Hide()
+		}
+	}
+	for path, l := range fv.calcs {
+		v, _ := fv.eval.Value(path).(string)
+		if v == "" {
+			v = "—"
+		}
+		l.SetText(v)
+	}
+	for path, l := range fv.errLabels {
+		if msg := fv.visibleProblem(path); msg != "" {
+			l.SetText(msg)
+			l.Show()
+		} else {
+			l.Hide()
+		}
+	}
+	if fv.sectionList != nil {
+		fv.sectionList.Refresh()
+	}
+}
+
+// sectionStats counts relevant required inputs of section i, how many are
+// answered, and the shown problems in it.
+func (fv *formView) sectionStats(i int) (answered, total, shownProblems int) {
+	var count func(fs []survey.Field, prefix string, target survey.Answers)
+	count = func(fs []survey.Field, prefix string, target survey.Answers) {
+		for j := range fs {
+			fd := &fs[j]
+			path := prefix + fd.Name
+			if !fv.eval.Relevant(path) {
+				continue
+			}
+			switch fd.Type {
+			case survey.TypeGroup:
+				count(fd.Fields, prefix, target)
+			case survey.TypeRepeat:
+				items, _ := target[fd.Name].([]survey.Answers)
+				for k, it := range items {
+					count(fd.Fields, fmt.Sprintf("%s[%d].", path, k), it)
+				}
+			case survey.TypeNote, survey.TypeCalculate:
+			default:
+				if fd.Required {
+					total++
+					if !emptyAnswer(target[fd.Name]) {
+						answered++
+					}
+				}
+			}
+		}
+	}
+	for _, fd := range fv.sections[i].fields {
+		count([]survey.Field{*fd}, "", fv.answers)
+	}
+	for _, p := range fv.problems {
+		if fv.sectionIndex(p.Path) == i && fv.visibleProblem(p.Path) != "" {
+			shownProblems++
+		}
+	}
+	return
+}
+
+func (fv *formView) updateSectionItem(id int, l *widget.Label) {
+	if id >= len(fv.sections) {
+		return
+	}
+	a, t, bad := fv.sectionStats(id)
+	text := fmt.Sprintf("%s　%d/%d", fv.sections[id].title, a, t)
+	l.Importance = widget.MediumImportance
+	switch {
+	case bad > 0:
+		text += "（有误）"
+		l.Importance = widget.DangerImportance
+	case t > 0 && a == t:
+		text += "（已完成）"
+		l.Importance = widget.SuccessImportance
+	}
+	l.SetText(text)
+}
+
+// sectionSummary is the text of section i as shown in the list.
+func (fv *formView) sectionSummary(i int) string {
+	l := widget.NewLabel("")
+	fv.updateSectionItem(i, l)
+	return l.Text
+}
+
+// focusPath shows the section holding path, scrolls to the field and
+// focuses its input where it takes focus.
+func (fv *formView) focusPath(path string) {
+	if i := fv.sectionIndex(path); i != fv.cur && !fv.single {
+		fv.showSection(i)
+	}
+	w := fv.widgets[path]
+	row := fv.rows[path]
+	if row != nil {
+		d := fyne.CurrentApp().Driver()
+		off := d.AbsolutePositionForObject(row).Subtract(d.AbsolutePositionForObject(fv.body))
+		fv.scroll.ScrollToOffset(fyne.NewPos(0, off.Y))
+	}
+	if f, ok := w.(fyne.Focusable); ok && fv.win != nil {
+		fv.win.Canvas().Focus(f)
+	}
+}
+
+// focusNext moves the focus to the next shown input after path (Enter).
+func (fv *formView) focusNext(path string) {
+	seen := false
+	for _, p := range fv.order {
+		if p == path {
+			seen = true
+			continue
+		}
+		if !seen || !fv.eval.Relevant(p) {
+			continue
+		}
+		if f, ok := fv.widgets[p].(fyne.Focusable); ok && fv.win != nil {
+			if d, ok := fv.widgets[p].(fyne.Disableable); ok && d.Disabled() {
+				continue
+			}
+			fv.win.Canvas().Focus(f)
+			return
+		}
+	}
+}
+
+// render rebuilds the widgets of the current section (or all of them).
+func (fv *formView) render() {
+	fv.widgets = map[string]fyne.CanvasObject{}
+	fv.rows = map[string]fyne.CanvasObject{}
+	fv.errLabels = map[string]*widget.Label{}
+	fv.calcs = map[string]*widget.Label{}
+	fv.addBtns = map[string]*widget.Button{}
+	fv.delBtns = map[string]*widget.Button{}
+	fv.order = nil
+	var objs []fyne.CanvasObject
+	secs := []int{fv.cur}
+	if fv.single {
+		secs = secs[:0]
+		for i := range fv.sections {
+			secs = append(secs, i)
+		}
+	}
+	for _, i := range secs {
+		s := fv.sections[i]
+		if !fv.single || s.name != "" {
+			h := widget.NewLabelWithStyle(s.title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			h.SizeName = theme.SizeNameSubHeadingText
+			h.Wrapping = fyne.TextWrapWord
+			objs = append(objs, h)
+		}
+		for _, fd := range s.fields {
+			if fd.Type == survey.TypeGroup {
+				objs = append(objs, fv.fieldObjects(fd.Fields, "", fv.answers)...)
+				continue
+			}
+			objs = append(objs, fv.fieldObjects([]survey.Field{*fd}, "", fv.answers)...)
+		}
+	}
+	fv.body.Objects = objs
+	fv.refreshState()
+	fv.body.Refresh()
+}
+
+// fieldObjects builds the blocks of fields whose answers live in target,
+// with paths starting with prefix.
+func (fv *formView) fieldObjects(fs []survey.Field, prefix string, target survey.Answers) []fyne.CanvasObject {
+	var out []fyne.CanvasObject
+	for i := range fs {
+		fd := &fs[i]
+		path := prefix + fd.Name
+		var block fyne.CanvasObject
+		switch fd.Type {
+		case survey.TypeGroup:
+			h := widget.NewLabelWithStyle(fd.Label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			block = container.NewVBox(append([]fyne.CanvasObject{h}, fv.fieldObjects(fd.Fields, prefix, target)...)...)
+		case survey.TypeRepeat:
+			block = fv.repeatBlock(fd, path, target)
+		default:
+			block = fv.inputBlock(fd, path, target)
+		}
+		fv.rows[path] = block
+		out = append(out, block)
+	}
+	return out
+}
+
+// inputBlock is the label, hint, input and error line of one field.
+func (fv *formView) inputBlock(fd *survey.Field, path string, target survey.Answers) fyne.CanvasObject {
+	if fd.Type == survey.TypeNote {
+		l := widget.NewLabel(fd.Label)
+		if fd.Hint != "" {
+			l.SetText(fd.Label + "\n" + fd.Hint)
+		}
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.LowImportance
+		return l
+	}
+	title := fd.Label
+	if fd.Required {
+		title += " *"
+	}
+	label := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	label.Wrapping = fyne.TextWrapWord
+	objs := []fyne.CanvasObject{label}
+	if fd.Hint != "" {
+		h := widget.NewLabel(fd.Hint)
+		h.Wrapping = fyne.TextWrapWord
+		h.Importance = widget.LowImportance
+		h.SizeName = theme.SizeNameCaptionText
+		objs = append(objs, h)
+	}
+	in := fv.input(fd, path, target)
+	objs = append(objs, in)
+	if fd.Type != survey.TypeCalculate {
+		errl := widget.NewLabel("")
+		errl.Importance = widget.DangerImportance
+		errl.Wrapping = fyne.TextWrapWord
+		errl.Hide()
+		fv.errLabels[path] = errl
+		objs = append(objs, errl)
+	}
+	return container.NewVBox(objs...)
+}
+
+// repeatBlock shows the items of a repeat as cards with 删除此条 and an
+// 添加 button below.
+func (fv *formView) repeatBlock(fd *survey.Field, path string, target survey.Answers) fyne.CanvasObject {
+	items, _ := target[fd.Name].([]survey.Answers)
+	objs := []fyne.CanvasObject{}
+	if fd.Hint != "" {
+		h := widget.NewLabel(fd.Hint)
+		h.Wrapping = fyne.TextWrapWord
+		h.Importance = widget.LowImportance
+		objs = append(objs, h)
+	}
+	if len(items) == 0 {
+		objs = append(objs, widget.NewLabel("尚未填写，点击下方按钮添加。"))
+	}
+	for k, it := range items {
+		itemPath := fmt.Sprintf("%s[%d]", path, k)
+		inner := fv.fieldObjects(fd.Fields, itemPath+".", it)
+		k := k
+		del := widget.NewButtonWithIcon("删除此条", theme.DeleteIcon(), func() { fv.confirmRemove(fd, path, target, k) })
+		del.Importance = widget.DangerImportance
+		fv.delBtns[itemPath] = del
+		if fv.readOnly {
+			del.Hide()
+		}
+		inner = append(inner, container.NewHBox(del))
+		objs = append(objs, widget.NewCard(fmt.Sprintf("第 %d 条", k+1), "", container.NewVBox(inner...)))
+	}
+	add := widget.NewButtonWithIcon(repeatAddLabel(fd), theme.ContentAddIcon(), func() { fv.addItem(fd, path, target) })
+	add.Importance = widget.HighImportance
+	fv.addBtns[path] = add
+	if fv.readOnly {
+		add.Hide()
+	}
+	objs = append(objs, container.NewHBox(add))
+	errl := widget.NewLabel("")
+	errl.Importance = widget.DangerImportance
+	errl.Hide()
+	fv.errLabels[path] = errl
+	objs = append(objs, errl)
+	return container.NewVBox(objs...)
+}
+
+// repeatAddLabel is the text of a repeat's add button.
+func repeatAddLabel(fd *survey.Field) string {
+	if fd.Name == "demands" {
+		return "添加诉求"
+	}
+	return "添加一条"
+}
+
+// addItem appends a new item with the repeat's defaults.
+func (fv *formView) addItem(fd *survey.Field, path string, target survey.Answers) {
+	items, _ := target[fd.Name].([]survey.Answers)
+	target[fd.Name] = append(items, survey.NewRepeatItem(fd))
+	fv.touched[path] = true
+	fv.render()
+	if fv.onChange != nil {
+		fv.onChange()
+	}
+	// Put the cursor in the first input of the new item.
+	first := fmt.Sprintf("%s[%d].", path, len(items))
+	for _, p := range fv.order {
+		if strings.HasPrefix(p, first) {
+			fv.focusPath(p)
+			break
+		}
+	}
+}
+
+// confirmRemove asks before deleting item k.
+func (fv *formView) confirmRemove(fd *survey.Field, path string, target survey.Answers, k int) {
+	if fv.win == nil {
+		fv.removeItem(fd, path, target, k)
+		return
+	}
+	dialog.ShowConfirm("删除此条", fmt.Sprintf("确定删除第 %d 条吗？删除后不能恢复。", k+1), func(ok bool) {
+		if ok {
+			fv.removeItem(fd, path, target, k)
+		}
+	}, fv.win)
+}
+
+// removeItem deletes item k of the repeat at path.
+func (fv *formView) removeItem(fd *survey.Field, path string, target survey.Answers, k int) {
+	items, _ := target[fd.Name].([]survey.Answers)
+	if k < 0 || k >= len(items) {
+		return
+	}
+	target[fd.Name] = append(items[:k:k], items[k+1:]...)
+	// Touched marks of later items would now point at other items.
+	for p := range fv.touched {
+		if strings.HasPrefix(p, path+"[") {
+			delete(fv.touched, p)
+		}
+	}
+	fv.touched[path] = true
+	fv.render()
+	if fv.onChange != nil {
+		fv.onChange()
+	}
+}
+
+// removeItemAt deletes item k of the top-level repeat name without asking.
+func (fv *formView) removeItemAt(name string, k int) {
+	if fd := fv.form.Lookup(name); fd != nil && fd.Type == survey.TypeRepeat {
+		fv.removeItem(fd, name, fv.answers, k)
+	}
+}
+
+// emptyAnswer reports whether v counts as not answered.
+func emptyAnswer(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return strings.TrimSpace(x) == ""
+	case []string:
+		return len(x) == 0
+	case []survey.Answers:
+		return len(x) == 0
+	}
+	return false
+}

@@ -1,0 +1,218 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"zoufang/storage"
+	"zoufang/survey"
+)
+
+// questionnaire collects anonymous responses of one kind for a visit. In
+// worker mode (问卷模式) it fills the whole window with large text and
+// nothing else is reachable until the investigator's PIN is entered.
+type questionnaire struct {
+	u    *ui
+	v    survey.Visit
+	kind survey.RespondentKind
+	form *survey.Form
+	fv   *formView
+
+	heading   *widget.Label
+	count     *widget.Label
+	message   *widget.Label
+	submitBtn *widget.Button
+	exitBtn   *widget.Button
+	pinEntry  *widget.Entry // of the open exit dialog, for tests
+
+	collected int  // responses on this visit, of this kind
+	active    bool // worker mode is showing
+	onDone    func() // after a submit (enterprise questionnaire)
+	onExit    func() // after leaving worker mode
+	content   fyne.CanvasObject
+}
+
+func newQuestionnaire(u *ui, v survey.Visit, kind survey.RespondentKind) (*questionnaire, error) {
+	id := u.campaign.WorkerForm
+	if kind == survey.RespondentManager {
+		id = u.campaign.EnterpriseForm
+	}
+	f, ok := u.forms.Latest(id)
+	if !ok {
+		return nil, fmt.Errorf("找不到问卷表单 %q", id)
+	}
+	q := &questionnaire{u: u, v: v, kind: kind, form: f}
+	q.fv = newFormView(f, nil, u.now, u.win, true)
+	q.heading = widget.NewLabelWithStyle(f.Title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	q.heading.SizeName = theme.SizeNameHeadingText
+	q.heading.Wrapping = fyne.TextWrapWord
+	q.count = widget.NewLabel("")
+	q.message = widget.NewLabel("")
+	q.message.Wrapping = fyne.TextWrapWord
+	q.message.Hide()
+	submit := "提交"
+	if kind == survey.RespondentWorker {
+		submit = "提交并交给下一位"
+	}
+	q.submitBtn = widget.NewButtonWithIcon(submit, theme.ConfirmIcon(), q.submit)
+	q.submitBtn.Importance = widget.HighImportance
+	q.exitBtn = widget.NewButtonWithIcon("退出问卷模式", theme.LogoutIcon(), q.askExit)
+	q.exitBtn.Importance = widget.LowImportance
+	var top fyne.CanvasObject = q.heading
+	if kind == survey.RespondentWorker {
+		top = container.NewBorder(nil, nil, nil, q.exitBtn, q.heading)
+	}
+	bottom := container.NewVBox(q.message, container.NewBorder(nil, nil, q.count, q.submitBtn))
+	q.content = newScreenPage(q, container.NewBorder(container.NewPadded(top), container.NewPadded(bottom), nil, nil, q.fv.content))
+	q.loadCount()
+	return q, nil
+}
+
+// startWorkerQuestionnaire hands the window over to the worker
+// questionnaire, with large text.
+func startWorkerQuestionnaire(u *ui, v survey.Visit) *questionnaire {
+	q, err := newQuestionnaire(u, v, survey.RespondentWorker)
+	if err != nil {
+		dialog.ShowError(err, u.win)
+		return nil
+	}
+	q.active = true
+	u.app.Settings().SetTheme(newTheme(true))
+	u.nav.fullScreen(q.content)
+	return q
+}
+
+// showEnterpriseQuestionnaire opens the 经营者问卷 as a page; after a
+// submit it returns to the visit and calls done.
+func showEnterpriseQuestionnaire(u *ui, v survey.Visit, done func()) *questionnaire {
+	q, err := newQuestionnaire(u, v, survey.RespondentManager)
+	if err != nil {
+		dialog.ShowError(err, u.win)
+		return nil
+	}
+	q.onDone = func() {
+		u.nav.back()
+		if done != nil {
+			done()
+		}
+	}
+	u.nav.show("经营者问卷", q.content)
+	return q
+}
+
+// loadCount reads how many responses of this kind the visit has.
+func (q *questionnaire) loadCount() {
+	db, f := q.u.db, storage.ResponseFilter{VisitID: q.v.ID, Kind: q.kind}
+	var n int
+	runInBackground(func() error {
+		rs, err := db.Responses(context.Background(), f)
+		n = len(rs)
+		return err
+	}, func(err error) {
+		if err == nil {
+			q.collected = n
+			q.showCount()
+		}
+	})
+}
+
+func (q *questionnaire) showCount() {
+	who := "职工"
+	if q.kind == survey.RespondentManager {
+		who = "经营者"
+	}
+	q.count.SetText(fmt.Sprintf("本次走访已收集%s问卷 %d 份", who, q.collected))
+}
+
+// submit stores the response when it is complete and clears the form for
+// the next respondent.
+func (q *questionnaire) submit() {
+	answers := q.fv.answers
+	if ps := survey.Validate(q.form, answers, q.u.now()); len(ps) > 0 {
+		q.fv.revealProblems()
+		q.fv.focusPath(ps[0].Path)
+		q.message.Importance = widget.DangerImportance
+		q.message.SetText(fmt.Sprintf("还有 %d 题需要作答，请看红字提示。", len(ps)))
+		q.message.Show()
+		return
+	}
+	r := survey.Response{
+		EnterpriseID: q.v.EnterpriseID,
+		VisitID:      q.v.ID,
+		FormID:       q.form.ID,
+		FormVersion:  q.form.Version,
+		Kind:         q.kind,
+		Date:         day(q.u.now()),
+		Answers:      survey.Clean(q.form, answers, q.u.now()),
+	}
+	q.submitBtn.Disable()
+	db := q.u.db
+	runInBackground(func() error {
+		_, err := db.AddResponse(context.Background(), r)
+		return err
+	}, func(err error) {
+		q.submitBtn.Enable()
+		if err != nil {
+			q.message.Importance = widget.DangerImportance
+			q.message.SetText("提交失败：" + storage.ErrorMessage(err))
+			q.message.Show()
+			return
+		}
+		q.collected++
+		q.showCount()
+		q.fv.setAnswers(survey.NewAnswers(q.form))
+		q.message.Importance = widget.SuccessImportance
+		if q.kind == survey.RespondentWorker {
+			q.message.SetText("提交成功，谢谢！请把电脑交给下一位职工。")
+		} else {
+			q.message.SetText("提交成功，谢谢！")
+		}
+		q.message.Show()
+		if q.onDone != nil {
+			q.onDone()
+		}
+	})
+}
+
+// askExit asks for the investigator's PIN.
+func (q *questionnaire) askExit() {
+	q.pinEntry = widget.NewPasswordEntry()
+	q.pinEntry.SetPlaceHolder("调查员退出密码")
+	d := dialog.NewForm("退出问卷模式", "退出", "取消",
+		[]*widget.FormItem{widget.NewFormItem("密码", q.pinEntry)},
+		func(ok bool) {
+			if ok {
+				q.tryExit(q.pinEntry.Text)
+			}
+		}, q.u.win)
+	d.Show()
+	q.u.win.Canvas().Focus(q.pinEntry)
+}
+
+// tryExit leaves questionnaire mode when pin is the investigator's PIN;
+// otherwise the mode stays. It reports whether it left.
+func (q *questionnaire) tryExit(pin string) bool {
+	if !q.active {
+		return false
+	}
+	if !q.u.profile.checkPIN(pin) {
+		q.message.Importance = widget.DangerImportance
+		q.message.SetText("密码不正确，仍在问卷模式。请把电脑交给调查员。")
+		q.message.Show()
+		return false
+	}
+	q.active = false
+	q.u.app.Settings().SetTheme(newTheme(q.u.profile.LargeFont))
+	q.u.nav.leaveFullScreen()
+	q.u.nav.setStatus(fmt.Sprintf("问卷模式已结束，本次走访共收集职工问卷 %d 份", q.collected))
+	if q.onExit != nil {
+		q.onExit()
+	}
+	return true
+}
