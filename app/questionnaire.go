@@ -31,8 +31,8 @@ type questionnaire struct {
 	exitBtn   *widget.Button
 	pinEntry  *widget.Entry // of the open exit dialog, for tests
 
-	collected int  // responses on this visit, of this kind
-	active    bool // worker mode is showing
+	collected int    // responses on this visit, of this kind
+	active    bool   // worker mode is showing
 	onDone    func() // after a submit (enterprise questionnaire)
 	onExit    func() // after leaving worker mode
 	content   fyne.CanvasObject

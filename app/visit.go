@@ -56,7 +56,7 @@ type visitScreen struct {
 	saver   *debouncer
 	saveMu  gosync.Mutex  // serialises writes of this visit
 	saveSeq atomic.Uint64 // latest requested write; older pending writes are skipped
-	saved   int          // completed autosaves, for tests
+	saved   int           // completed autosaves, for tests
 
 	content fyne.CanvasObject
 }
@@ -455,4 +455,6 @@ func newScreenPage[T any](screen T, inner fyne.CanvasObject) *screenPage[T] {
 }
 
 // CreateRenderer shows the inner content.
-func (p *screenPage[T]) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.inner) }
+func (p *screenPage[T]) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(p.inner)
+}
