@@ -70,6 +70,8 @@ type formView struct {
 
 	// onChange runs after every change of an answer (autosave).
 	onChange func()
+	// onSaveKey runs when Ctrl+S is pressed in a text input.
+	onSaveKey func()
 	// onSection runs when the user switches to another section.
 	onSection func(name string)
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -39,7 +40,7 @@ func (fv *formView) input(fd *survey.Field, path string, target survey.Answers) 
 	}
 	switch fd.Type {
 	case survey.TypeText, survey.TypeInteger, survey.TypeDecimal, survey.TypeDate:
-		e := widget.NewEntry()
+		e := fv.newEntry(false)
 		switch fd.Type {
 		case survey.TypeInteger:
 			e.SetPlaceHolder("请输入整数")
@@ -64,8 +65,7 @@ func (fv *formView) input(fd *survey.Field, path string, target survey.Answers) 
 		}
 		return container.NewBorder(nil, nil, nil, today, e)
 	case survey.TypeTextarea:
-		e := widget.NewMultiLineEntry()
-		e.Wrapping = fyne.TextWrapWord
+		e := fv.newEntry(true)
 		e.SetMinRowsVisible(3)
 		e.SetText(str())
 		e.OnChanged = func(s string) { set(s) }
@@ -141,6 +141,36 @@ func (fv *formView) input(fd *survey.Field, path string, target survey.Answers) 
 	l := widget.NewLabel(str())
 	fv.widgets[path] = l
 	return l
+}
+
+// formEntry is the text input of a form. It turns Ctrl+S, which a focused
+// plain entry would swallow silently, into the form's save confirmation.
+type formEntry struct {
+	widget.Entry
+	onSave func()
+}
+
+func (fv *formView) newEntry(multiLine bool) *formEntry {
+	e := &formEntry{onSave: func() {
+		if fv.onSaveKey != nil {
+			fv.onSaveKey()
+		}
+	}}
+	e.MultiLine = multiLine
+	if multiLine {
+		e.Wrapping = fyne.TextWrapWord
+	}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedShortcut handles Ctrl+S; every other shortcut is the entry's.
+func (e *formEntry) TypedShortcut(s fyne.Shortcut) {
+	if cs, ok := s.(*desktop.CustomShortcut); ok && cs.KeyName == fyne.KeyS && cs.Modifier == fyne.KeyModifierShortcutDefault {
+		e.onSave()
+		return
+	}
+	e.Entry.TypedShortcut(s)
 }
 
 // imageInput is a 选择图片 button that stores the file as an attachment and

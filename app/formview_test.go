@@ -89,7 +89,7 @@ func TestFormViewInputs(t *testing.T) {
 
 func typeName(o fyne.CanvasObject) string {
 	switch o.(type) {
-	case *widget.Entry:
+	case *formEntry:
 		return "*widget.Entry"
 	case *widget.CheckGroup:
 		return "*widget.CheckGroup"
@@ -160,12 +160,12 @@ func TestFormViewRelevanceAndErrors(t *testing.T) {
 func TestFormViewEnterMovesOn(t *testing.T) {
 	fv := newTestFormView(t, false)
 	f := filler{t: t, fv: fv}
-	e := f.widget("team_members").(*widget.Entry)
+	e := f.widget("team_members").(*formEntry)
 	fv.win.Canvas().Focus(e)
 	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	// partner_other is not relevant, so the next text input is
 	// received_by_name (choice widgets between are skipped by Enter).
-	if got, want := fv.win.Canvas().Focused(), fyne.Focusable(fv.widgets["received_by_name"].(*widget.Entry)); got != want {
+	if got, want := fv.win.Canvas().Focused(), fyne.Focusable(fv.widgets["received_by_name"].(*formEntry)); got != want {
 		t.Errorf("focus after Enter is %T, want received_by_name", got)
 	}
 }
@@ -187,7 +187,7 @@ func TestFormViewRemoveDemand(t *testing.T) {
 	if len(items) != 1 || items[0]["demand_description"] != "第二条诉求内容" {
 		t.Fatalf("after removing the first: %v", items)
 	}
-	if got := fv.widgets["demands[0].demand_description"].(*widget.Entry).Text; got != "第二条诉求内容" {
+	if got := fv.widgets["demands[0].demand_description"].(*formEntry).Text; got != "第二条诉求内容" {
 		t.Errorf("card 1 shows %q", got)
 	}
 }

@@ -89,6 +89,7 @@ func newVisitScreen(u *ui, v survey.Visit) *visitScreen {
 	}
 	s.fv.onChange = s.scheduleSave
 	s.fv.onSection = s.rememberSection
+	s.fv.onSaveKey = s.saveKey
 
 	s.finalizeBtn = widget.NewButtonWithIcon("完成走访", theme.ConfirmIcon(), s.finalize)
 	s.finalizeBtn.Importance = widget.HighImportance
@@ -253,6 +254,15 @@ func (s *visitScreen) scheduleSave() {
 			s.saveState.SetText("已保存 " + nv.UpdatedAt.In(s.u.now().Location()).Format("15:04:05"))
 		}
 	})
+}
+
+// saveKey answers Ctrl+S: everything is saved automatically, so it only
+// says so.
+func (s *visitScreen) saveKey() {
+	s.u.nav.setStatus("已自动保存，无需手动保存")
+	if s.saveState.Text != "正在保存…" {
+		s.saveState.SetText("已保存 " + s.v.UpdatedAt.In(s.u.now().Location()).Format("15:04:05"))
+	}
 }
 
 // rememberSection stores the open section so the draft resumes there.

@@ -52,7 +52,7 @@ func (f filler) widget(path string) any {
 // text types s into the entry at path, replacing what was there.
 func (f filler) text(path, s string) {
 	f.t.Helper()
-	e, ok := f.widget(path).(*widget.Entry)
+	e, ok := f.widget(path).(*formEntry)
 	if !ok {
 		f.t.Fatalf("%s is %T, want an entry", path, f.fv.widgets[path])
 	}
@@ -236,13 +236,13 @@ func TestVisitWorkflow(t *testing.T) {
 	waitIdle()
 	s2 := visitOnTop(t, u)
 	f2 := filler{t: t, fv: s2.fv}
-	if got := f2.widget("workers_on_duty").(*widget.Entry).Text; got != "100" {
+	if got := f2.widget("workers_on_duty").(*formEntry).Text; got != "100" {
 		t.Errorf("reopened workers_on_duty %q, want 100", got)
 	}
-	if got := f2.widget("demands[1].demand_description").(*widget.Entry).Text; got != "车间口罩和消毒液供应不足" {
+	if got := f2.widget("demands[1].demand_description").(*formEntry).Text; got != "车间口罩和消毒液供应不足" {
 		t.Errorf("reopened second demand %q", got)
 	}
-	if !f2.widget("team_members").(*widget.Entry).Disabled() {
+	if !f2.widget("team_members").(*formEntry).Disabled() {
 		t.Errorf("finalized visit is editable without a reason")
 	}
 
