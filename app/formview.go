@@ -102,7 +102,7 @@ func newFormView(f *survey.Form, a survey.Answers, now func() time.Time, win fyn
 			}
 		}
 		split := container.NewHSplit(fv.sectionList, fv.scroll)
-		split.Offset = 0.24
+		split.Offset = 0.28
 		fv.content = split
 	}
 	fv.evaluate()
@@ -265,6 +265,7 @@ func (fv *formView) refreshState() {
 	if fv.sectionList != nil {
 		fv.sectionList.Refresh()
 	}
+	fv.body.Refresh() // lay out the fields that appeared
 }
 
 // sectionStats counts relevant required inputs of section i, how many are
@@ -496,7 +497,7 @@ func (fv *formView) repeatBlock(fd *survey.Field, path string, target survey.Ans
 			del.Hide()
 		}
 		inner = append(inner, container.NewHBox(del))
-		objs = append(objs, widget.NewCard(fmt.Sprintf("第 %d 条", k+1), "", container.NewVBox(inner...)))
+		objs = append(objs, widget.NewCard("", fmt.Sprintf("第 %d 条", k+1), container.NewVBox(inner...)))
 	}
 	add := widget.NewButtonWithIcon(repeatAddLabel(fd), theme.ContentAddIcon(), func() { fv.addItem(fd, path, target) })
 	add.Importance = widget.HighImportance

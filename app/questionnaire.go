@@ -30,6 +30,7 @@ type questionnaire struct {
 	submitBtn *widget.Button
 	exitBtn   *widget.Button
 	pinEntry  *widget.Entry // of the open exit dialog, for tests
+	bottom    *fyne.Container
 
 	collected int    // responses on this visit, of this kind
 	active    bool   // worker mode is showing
@@ -68,8 +69,8 @@ func newQuestionnaire(u *ui, v survey.Visit, kind survey.RespondentKind) (*quest
 	if kind == survey.RespondentWorker {
 		top = container.NewBorder(nil, nil, nil, q.exitBtn, q.heading)
 	}
-	bottom := container.NewVBox(q.message, container.NewBorder(nil, nil, q.count, q.submitBtn))
-	q.content = newScreenPage(q, container.NewBorder(container.NewPadded(top), container.NewPadded(bottom), nil, nil, q.fv.content))
+	q.bottom = container.NewVBox(q.message, container.NewBorder(nil, nil, q.count, q.submitBtn))
+	q.content = newScreenPage(q, container.NewBorder(container.NewPadded(top), container.NewPadded(q.bottom), nil, nil, q.fv.content))
 	q.loadCount()
 	return q, nil
 }
@@ -137,9 +138,7 @@ func (q *questionnaire) submit() {
 	if ps := survey.Validate(q.form, answers, q.u.now()); len(ps) > 0 {
 		q.fv.revealProblems()
 		q.fv.focusPath(ps[0].Path)
-		q.message.Importance = widget.DangerImportance
-		q.message.SetText(fmt.Sprintf("还有 %d 题需要作答，请看红字提示。", len(ps)))
-		q.message.Show()
+		q.say(fmt.Sprintf("还有 %d 题需要作答，请看红字提示。", len(ps)), widget.DangerImportance)
 		return
 	}
 	r := survey.Response{
@@ -159,21 +158,17 @@ func (q *questionnaire) submit() {
 	}, func(err error) {
 		q.submitBtn.Enable()
 		if err != nil {
-			q.message.Importance = widget.DangerImportance
-			q.message.SetText("提交失败：" + storage.ErrorMessage(err))
-			q.message.Show()
+			q.say("提交失败："+storage.ErrorMessage(err), widget.DangerImportance)
 			return
 		}
 		q.collected++
 		q.showCount()
 		q.fv.setAnswers(survey.NewAnswers(q.form))
-		q.message.Importance = widget.SuccessImportance
 		if q.kind == survey.RespondentWorker {
-			q.message.SetText("提交成功，谢谢！请把电脑交给下一位职工。")
+			q.say("提交成功，谢谢！请把电脑交给下一位职工。", widget.SuccessImportance)
 		} else {
-			q.message.SetText("提交成功，谢谢！")
+			q.say("提交成功，谢谢！", widget.SuccessImportance)
 		}
-		q.message.Show()
 		if q.onDone != nil {
 			q.onDone()
 		}
@@ -202,9 +197,7 @@ func (q *questionnaire) tryExit(pin string) bool {
 		return false
 	}
 	if !q.u.profile.checkPIN(pin) {
-		q.message.Importance = widget.DangerImportance
-		q.message.SetText("密码不正确，仍在问卷模式。请把电脑交给调查员。")
-		q.message.Show()
+		q.say("密码不正确，仍在问卷模式。请把电脑交给调查员。", widget.DangerImportance)
 		return false
 	}
 	q.active = false
@@ -215,4 +208,12 @@ func (q *questionnaire) tryExit(pin string) bool {
 		q.onExit()
 	}
 	return true
+}
+
+// say shows a message above the submit button.
+func (q *questionnaire) say(text string, imp widget.Importance) {
+	q.message.Importance = imp
+	q.message.SetText(text)
+	q.message.Show()
+	q.bottom.Refresh()
 }

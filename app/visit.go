@@ -50,6 +50,8 @@ type visitScreen struct {
 	entQuestBtn *widget.Button
 	ledger      *widget.Label
 	responses   *widget.Label
+	buttons     *fyne.Container
+	header      *fyne.Container
 
 	editReason string // set while a finalized visit is being edited
 
@@ -108,12 +110,12 @@ func newVisitScreen(u *ui, v survey.Visit) *visitScreen {
 	s.ledger.Wrapping = fyne.TextWrapWord
 	s.responses = widget.NewLabel("")
 
-	buttons := container.NewHBox(s.finalizeBtn, s.doneEditBtn, s.editBtn, s.printBtn, s.signBtn, s.questBtn, s.entQuestBtn)
-	header := container.NewVBox(
+	s.buttons = container.NewHBox(s.finalizeBtn, s.doneEditBtn, s.editBtn, s.printBtn, s.signBtn, s.questBtn, s.entQuestBtn)
+	s.header = container.NewVBox(
 		container.NewBorder(nil, nil, nil, s.saveState, container.NewHBox(s.title, s.status)),
-		buttons, s.message)
+		s.buttons, s.message)
 	footer := container.NewVBox(widget.NewSeparator(), s.responses, s.ledger)
-	s.content = newScreenPage(s, container.NewBorder(container.NewPadded(header), footer, nil, nil, s.fv.content))
+	s.content = newScreenPage(s, container.NewBorder(container.NewPadded(s.header), footer, nil, nil, s.fv.content))
 	s.applyStatus()
 	s.load()
 	return s
@@ -222,6 +224,7 @@ func (s *visitScreen) applyStatus() {
 	show(s.editBtn, !draft && s.editReason == "")
 	show(s.printBtn, !draft && s.editReason == "")
 	show(s.signBtn, s.v.Status == survey.VisitFinalized && s.editReason == "")
+	s.header.Refresh() // lay out the buttons that appeared
 	s.fv.setReadOnly(!s.editing())
 }
 
@@ -335,6 +338,7 @@ func (s *visitScreen) showMessage(text string, imp widget.Importance) {
 	s.message.Importance = imp
 	s.message.SetText(text)
 	s.message.Show()
+	s.header.Refresh()
 }
 
 // askEdit asks why a finalized visit is changed.
