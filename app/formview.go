@@ -55,13 +55,14 @@ type formView struct {
 
 	// Widgets of the rendered section(s), by field path ("workers_total",
 	// "demands[1].demand_category"). Tests drive them by these names.
-	widgets   map[string]fyne.CanvasObject
-	rows      map[string]fyne.CanvasObject // the whole block of a field, for hiding
-	errLabels map[string]*widget.Label
-	calcs     map[string]*widget.Label
-	addBtns   map[string]*widget.Button // repeat path -> 添加
-	delBtns   map[string]*widget.Button // item path "demands[0]" -> 删除此条
-	order     []string                  // rendered input paths in form order
+	widgets     map[string]fyne.CanvasObject
+	rows        map[string]fyne.CanvasObject // the whole block of a field, for hiding
+	errLabels   map[string]*widget.Label
+	calcs       map[string]*widget.Label
+	addBtns     map[string]*widget.Button // repeat path -> 添加
+	delBtns     map[string]*widget.Button // item path "demands[0]" -> 删除此条
+	imageStates map[string]*widget.Label  // image path -> 已附加图片 / 未附加图片
+	order       []string                  // rendered input paths in form order
 
 	sectionList *widget.List
 	body        *fyne.Container
@@ -381,6 +382,7 @@ func (fv *formView) render() {
 	fv.calcs = map[string]*widget.Label{}
 	fv.addBtns = map[string]*widget.Button{}
 	fv.delBtns = map[string]*widget.Button{}
+	fv.imageStates = map[string]*widget.Label{}
 	fv.order = nil
 	var objs []fyne.CanvasObject
 	secs := []int{fv.cur}

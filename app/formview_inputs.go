@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	fynestorage "fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -177,11 +178,11 @@ func (e *formEntry) TypedShortcut(s fyne.Shortcut) {
 // keeps its id as the answer.
 func (fv *formView) imageInput(fd *survey.Field, path string, target survey.Answers, str func() string, register func(fyne.CanvasObject)) fyne.CanvasObject {
 	state := widget.NewLabel("未附加图片")
+	fv.imageStates[path] = state
 	if str() != "" {
 		state.SetText("已附加图片")
 	}
-	var btn *widget.Button
-	btn = widget.NewButtonWithIcon("选择图片文件…", theme.FileImageIcon(), func() {
+	btn := widget.NewButtonWithIcon("选择图片文件…", theme.FileImageIcon(), func() {
 		if fv.attach == nil || fv.win == nil {
 			return
 		}
@@ -195,18 +196,9 @@ func (fv *formView) imageInput(fd *survey.Field, path string, target survey.Answ
 				state.SetText("读取图片失败：" + err.Error())
 				return
 			}
-			mt := mediaTypeOf(r.URI().Name())
-			state.SetText("正在保存图片…")
-			fv.attachImage(data, mt, func(id string, err error) {
-				if err != nil {
-					state.SetText("保存图片失败：" + err.Error())
-					return
-				}
-				target[fd.Name] = id
-				state.SetText("已附加图片")
-				fv.changed(path)
-			})
+			fv.setImage(fd, path, target, data, mediaTypeOf(r.URI().Name()), state)
 		}, fv.win)
+		d.SetFilter(fynestorage.NewExtensionFileFilter([]string{".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"}))
 		d.Show()
 	})
 	register(btn)
@@ -216,15 +208,24 @@ func (fv *formView) imageInput(fd *survey.Field, path string, target survey.Answ
 	return container.NewHBox(btn, state)
 }
 
-// attachImage stores data in the background and calls done on the UI
-// goroutine.
-func (fv *formView) attachImage(data []byte, mediaType string, done func(id string, err error)) {
+// setImage stores a picked image in the background and, once stored,
+// answers the field with its attachment id.
+func (fv *formView) setImage(fd *survey.Field, path string, target survey.Answers, data []byte, mediaType string, state *widget.Label) {
+	state.SetText("正在保存图片…")
 	var id string
 	runInBackground(func() error {
 		var err error
 		id, err = fv.attach(data, mediaType)
 		return err
-	}, func(err error) { done(id, err) })
+	}, func(err error) {
+		if err != nil {
+			state.SetText("保存图片失败：" + err.Error())
+			return
+		}
+		target[fd.Name] = id
+		state.SetText("已附加图片")
+		fv.changed(path)
+	})
 }
 
 // choiceLabels returns the labels of a select field in order.

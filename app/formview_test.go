@@ -1,6 +1,9 @@
 package app
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -189,5 +192,59 @@ func TestFormViewRemoveDemand(t *testing.T) {
 	}
 	if got := fv.widgets["demands[0].demand_description"].(*formEntry).Text; got != "第二条诉求内容" {
 		t.Errorf("card 1 shows %q", got)
+	}
+}
+
+func TestFormViewImageAndEnterprise(t *testing.T) {
+	u := newTestUI(t)
+	data, err := os.ReadFile(filepath.Join("testdata", "site_check.v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, err := survey.ParseForm(data)
+	if err != nil {
+		t.Fatalf("parse test form: %v", err)
+	}
+	fv := newFormView(form, nil, testNow, u.win, false)
+	fv.attach = func(b []byte, mt string) (string, error) {
+		return u.db.PutAttachment(context.Background(), b, mt)
+	}
+	changes := 0
+	fv.onChange = func() { changes++ }
+	u.win.SetContent(fv.content)
+	fv.setEnterpriseName("青岛顺丰速运有限公司")
+	if got := fv.widgets["enterprise"].(*widget.Label).Text; got != "青岛顺丰速运有限公司" {
+		t.Errorf("enterprise field shows %q", got)
+	}
+	if got := fv.sectionSummary(0); got != "一、现场　0/2" {
+		t.Errorf("summary %q, want 0/2 (enterprise is not an input)", got)
+	}
+
+	photo := []byte("\x89PNG\r\n\x1a\n fake photo")
+	fv.setImage(form.Lookup("photo"), "photo", fv.answers, photo, "image/png", fv.imageStates["photo"])
+	waitIdle()
+	id, _ := fv.answers["photo"].(string)
+	if id == "" || changes != 1 {
+		t.Fatalf("photo answer %q after %d changes", id, changes)
+	}
+	if got := fv.imageStates["photo"].Text; got != "已附加图片" {
+		t.Errorf("photo state %q", got)
+	}
+	got, mt, err := u.db.Attachment(context.Background(), id)
+	if err != nil || string(got) != string(photo) || mt != "image/png" {
+		t.Errorf("stored attachment %q %q %v", got, mt, err)
+	}
+
+	// Read-only forms offer no file button and no add/delete.
+	fv.setReadOnly(true)
+	if fv.widgets["photo"].(*widget.Button).Visible() {
+		t.Errorf("file button shown on a read-only form")
+	}
+	fv.showSection(1)
+	if fv.addBtns["findings"].Visible() {
+		t.Errorf("添加 shown on a read-only form")
+	}
+	if got := fv.addBtns["findings"].Text; got != "添加一条" {
+		t.Errorf("add button %q", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"zoufang/storage"
 	"zoufang/survey"
@@ -209,5 +210,58 @@ func TestEnterpriseQuestionnaire(t *testing.T) {
 	}
 	if !strings.Contains(s.responses.Text, "经营者问卷 1 份") {
 		t.Errorf("visit counts %q", s.responses.Text)
+	}
+}
+
+func TestVisitAutosaveFailureShown(t *testing.T) {
+	u := newTestUI(t)
+	s, _ := openNewVisit(t, u, "顺丰")
+	waitIdle()
+	u.db.Close() // the disk went away
+	f := filler{t: t, fv: s.fv}
+	f.text("team_members", "张伟")
+	if got := s.saveState.Text; got != "正在保存…" {
+		t.Errorf("indicator while waiting %q, want 正在保存…", got)
+	}
+	waitIdle()
+	if got := s.saveState.Text; !strings.HasPrefix(got, "保存失败：") {
+		t.Errorf("indicator %q, want 保存失败：…", got)
+	}
+}
+
+func TestQuestionnaireModeLargeTextAndPIN(t *testing.T) {
+	u := newTestUI(t)
+	s, _ := openNewVisit(t, u, "顺丰")
+	normal := u.app.Settings().Theme().Size(theme.SizeNameText)
+	q := startWorkerQuestionnaire(u, s.v)
+	if q == nil {
+		t.Fatal("questionnaire mode did not start")
+	}
+	waitIdle()
+	if got := u.app.Settings().Theme().Size(theme.SizeNameText); got <= normal {
+		t.Errorf("text size %v in questionnaire mode, want larger than %v", got, normal)
+	}
+	if u.win.Content() != q.content {
+		t.Errorf("window shows more than the questionnaire")
+	}
+	tests := []struct {
+		pin      string
+		wantLeft bool
+	}{
+		{"", false}, {"1234", false}, {testPIN + "0", false}, {testPIN, true},
+	}
+	for _, tc := range tests {
+		if got := q.tryExit(tc.pin); got != tc.wantLeft {
+			t.Errorf("tryExit(%q) = %v, want %v", tc.pin, got, tc.wantLeft)
+		}
+		if !tc.wantLeft && (!u.nav.isFull || !strings.Contains(q.message.Text, "密码不正确")) {
+			t.Errorf("after wrong PIN %q: full %v, message %q", tc.pin, u.nav.isFull, q.message.Text)
+		}
+	}
+	if got := u.app.Settings().Theme().Size(theme.SizeNameText); got != normal {
+		t.Errorf("text size %v after leaving, want %v", got, normal)
+	}
+	if got := u.nav.current(); !strings.HasPrefix(got, "走访记录") {
+		t.Errorf("after leaving the page is %q, want the visit", got)
 	}
 }
