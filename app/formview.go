@@ -241,11 +241,15 @@ func (fv *formView) changed(path string) {
 // refreshState applies a new evaluation to the rendered widgets.
 func (fv *formView) refreshState() {
 	fv.evaluate()
+	relayout := false
 	for path, row := range fv.rows {
-		if fv.eval.Relevant(path) {
-			row.Show()
-		} else {
-			row.Hide()
+		if show := fv.eval.Relevant(path); show != row.Visible() {
+			relayout = true
+			if show {
+				row.Show()
+			} else {
+				row.Hide()
+			}
 		}
 	}
 	for path, l := range fv.calcs {
@@ -253,20 +257,30 @@ func (fv *formView) refreshState() {
 		if v == "" {
 			v = "—"
 		}
-		l.SetText(v)
+		if l.Text != v {
+			l.SetText(v)
+		}
 	}
 	for path, l := range fv.errLabels {
-		if msg := fv.visibleProblem(path); msg != "" {
+		msg := fv.visibleProblem(path)
+		if msg != "" && msg != l.Text {
 			l.SetText(msg)
-			l.Show()
-		} else {
-			l.Hide()
+		}
+		if (msg != "") != l.Visible() {
+			relayout = true
+			if msg != "" {
+				l.Show()
+			} else {
+				l.Hide()
+			}
 		}
 	}
 	if fv.sectionList != nil {
 		fv.sectionList.Refresh()
 	}
-	fv.body.Refresh() // lay out the fields that appeared
+	if relayout {
+		fv.body.Refresh() // lay out the fields that appeared or went away
+	}
 }
 
 // sectionStats counts relevant required inputs of section i, how many are
