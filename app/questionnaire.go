@@ -107,20 +107,16 @@ func showEnterpriseQuestionnaire(u *ui, v survey.Visit, done func()) *questionna
 	return q
 }
 
-// loadCount reads how many responses of this kind the visit has.
+// loadCount reads how many responses of this kind the visit has (one
+// indexed query, before the screen is shown).
 func (q *questionnaire) loadCount() {
-	db, f := q.u.db, storage.ResponseFilter{VisitID: q.v.ID, Kind: q.kind}
-	var n int
-	runInBackground(func() error {
-		rs, err := db.Responses(context.Background(), f)
-		n = len(rs)
-		return err
-	}, func(err error) {
-		if err == nil {
-			q.collected = n
-			q.showCount()
-		}
-	})
+	rs, err := q.u.db.Responses(context.Background(), storage.ResponseFilter{VisitID: q.v.ID, Kind: q.kind})
+	if err != nil {
+		q.count.SetText("读取问卷数量失败：" + storage.ErrorMessage(err))
+		return
+	}
+	q.collected = len(rs)
+	q.showCount()
 }
 
 func (q *questionnaire) showCount() {

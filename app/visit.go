@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	gosync "sync"
@@ -116,71 +115,76 @@ func newVisitScreen(u *ui, v survey.Visit) *visitScreen {
 		s.buttons, s.message)
 	footer := container.NewVBox(widget.NewSeparator(), s.responses, s.ledger)
 	s.content = newScreenPage(s, container.NewBorder(container.NewPadded(s.header), footer, nil, nil, s.fv.content))
-	s.applyStatus()
 	s.load()
+	s.applyStatus()
 	return s
 }
 
 // load reads the enterprise, the remembered section, the ledger items and
-// the response counts.
+// the response counts. They are a few indexed lookups, read before the
+// screen is first shown so it opens complete and at the right section
+// instead of jumping once a background read lands.
 func (s *visitScreen) load() {
-	db, id, entID := s.u.db, s.v.ID, s.v.EnterpriseID
-	var ent survey.Enterprise
-	var section string
-	runInBackground(func() error {
-		ctx := context.Background()
-		var err error
-		if ent, err = db.Enterprise(ctx, entID); err != nil {
-			return err
-		}
-		section, err = db.Setting(ctx, sectionKey(id))
-		if errors.Is(err, storage.ErrNotFound) {
-			err = nil
-		}
-		return err
-	}, func(err error) {
-		if err != nil {
-			s.title.SetText("读取企业信息失败：" + storage.ErrorMessage(err))
-			return
-		}
+	ctx := context.Background()
+	ent, err := s.u.db.Enterprise(ctx, s.v.EnterpriseID)
+	if err != nil {
+		s.title.SetText("读取企业信息失败：" + storage.ErrorMessage(err))
+	} else {
 		s.ent = ent
 		s.title.SetText(ent.Name)
-		s.fv.setEnterpriseName(ent.Name)
-		if i := s.fv.sectionByName(section); i >= 0 && section != "" {
-			s.fv.showSection(i)
-		}
-	})
-	s.loadExtras()
+		s.fv.entName = ent.Name
+	}
+	section, err := s.u.db.Setting(ctx, sectionKey(s.v.ID))
+	if i := s.fv.sectionByName(section); err == nil && section != "" && i >= 0 {
+		s.fv.cur = i
+	}
+	s.fv.sectionList.Select(s.fv.cur) // applyStatus renders this section
+	s.applyExtras(readVisitExtras(s.u.db, s.v.ID))
 }
 
-// loadExtras refreshes the ledger items and questionnaire counts.
+// visitExtras are the records hanging off a visit.
+type visitExtras struct {
+	items             []survey.LedgerItem
+	workers, managers int
+}
+
+func readVisitExtras(db *storage.DB, visitID string) (visitExtras, error) {
+	ctx := context.Background()
+	var x visitExtras
+	var err error
+	if x.items, err = db.LedgerItems(ctx, storage.LedgerFilter{VisitID: visitID}); err != nil {
+		return x, err
+	}
+	rs, err := db.Responses(ctx, storage.ResponseFilter{VisitID: visitID})
+	for _, r := range rs {
+		if r.Kind == survey.RespondentManager {
+			x.managers++
+		} else {
+			x.workers++
+		}
+	}
+	return x, err
+}
+
+func (s *visitScreen) applyExtras(x visitExtras, err error) {
+	if err != nil {
+		s.ledger.SetText("读取台帐失败：" + storage.ErrorMessage(err))
+		return
+	}
+	s.responses.SetText(fmt.Sprintf("本次走访已收集职工问卷 %d 份，经营者问卷 %d 份", x.workers, x.managers))
+	s.showLedger(x.items)
+}
+
+// loadExtras refreshes the ledger items and questionnaire counts in the
+// background.
 func (s *visitScreen) loadExtras() {
 	db, id := s.u.db, s.v.ID
-	var items []survey.LedgerItem
-	var workers, managers int
+	var x visitExtras
 	runInBackground(func() error {
-		ctx := context.Background()
 		var err error
-		if items, err = db.LedgerItems(ctx, storage.LedgerFilter{VisitID: id}); err != nil {
-			return err
-		}
-		rs, err := db.Responses(ctx, storage.ResponseFilter{VisitID: id})
-		for _, r := range rs {
-			if r.Kind == survey.RespondentManager {
-				managers++
-			} else {
-				workers++
-			}
-		}
+		x, err = readVisitExtras(db, id)
 		return err
-	}, func(err error) {
-		if err != nil {
-			s.ledger.SetText("读取台帐失败：" + storage.ErrorMessage(err))
-			return
-		}
-		s.responses.SetText(fmt.Sprintf("本次走访已收集职工问卷 %d 份，经营者问卷 %d 份", workers, managers))
-		s.showLedger(items)
-	})
+	}, func(err error) { s.applyExtras(x, err) })
 }
 
 // showLedger lists the ledger items created from this visit's demands.
