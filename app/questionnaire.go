@@ -86,6 +86,8 @@ func startWorkerQuestionnaire(u *ui, v survey.Visit) *questionnaire {
 	q.active = true
 	u.app.Settings().SetTheme(newTheme(true))
 	u.nav.fullScreen(q.content)
+	// Closing the window is another way out; it asks for the PIN too.
+	u.win.SetCloseIntercept(q.askExit)
 	return q
 }
 
@@ -197,6 +199,7 @@ func (q *questionnaire) tryExit(pin string) bool {
 		return false
 	}
 	q.active = false
+	q.u.win.SetCloseIntercept(nil)
 	q.u.app.Settings().SetTheme(newTheme(q.u.profile.LargeFont))
 	q.u.nav.leaveFullScreen()
 	q.u.nav.setStatus(fmt.Sprintf("问卷模式已结束，本次走访共收集职工问卷 %d 份", q.collected))
