@@ -248,3 +248,23 @@ func TestFormViewImageAndEnterprise(t *testing.T) {
 		t.Errorf("add button %q", got)
 	}
 }
+
+func TestFormViewTodayAndTabOrder(t *testing.T) {
+	fv := newTestFormView(t, false)
+	date := fv.widgets["visit_date"].(*formEntry)
+	c := fv.win.Canvas()
+	c.Focus(date)
+	c.FocusNext() // the 今天 button beside the date
+	today, ok := c.Focused().(*widget.Button)
+	if !ok || today.Text != "今天" {
+		t.Fatalf("after the date field Tab reaches %T, want the 今天 button", c.Focused())
+	}
+	test.Tap(today)
+	if got := date.Text; got != "2026-04-15" {
+		t.Errorf("今天 filled %q, want 2026-04-15", got)
+	}
+	c.FocusNext()
+	if got := c.Focused(); got != fyne.Focusable(fv.widgets["team_members"].(*formEntry)) {
+		t.Errorf("Tab after 今天 reaches %T, want team_members", got)
+	}
+}
