@@ -1,0 +1,111 @@
+package survey
+
+// Rate is a share: Hits of Valid answers. A response that left the
+// question blank is not a valid answer and counts in neither.
+type Rate struct {
+	Hits  int `json:"hits"`
+	Valid int `json:"valid"`
+}
+
+// Percent returns the share in percent, 0 when there is no valid answer.
+func (r Rate) Percent() float64 {
+	if r.Valid == 0 {
+		return 0
+	}
+	return float64(r.Hits) * 100 / float64(r.Valid)
+}
+
+func (r *Rate) add(answer string, hit func(string) bool) {
+	if answer == "" {
+		return
+	}
+	r.Valid++
+	if hit(answer) {
+		r.Hits++
+	}
+}
+
+// SatisfactionFields are the five-point satisfaction questions of the
+// worker questionnaire, in form order; "sat_overall" is the last.
+var SatisfactionFields = []string{"sat_wages", "sat_protection", "sat_democracy", "sat_bargaining", "sat_services", "sat_overall"}
+
+// RecognitionFields are the five-point recognition questions of the
+// enterprise (manager) questionnaire.
+var RecognitionFields = []string{"rec_bargaining", "rec_service"}
+
+// Rates are the figures the campaign is judged by (组织保障(四)), computed
+// from anonymous questionnaire responses:
+//
+//   - 知晓率 Awareness: workers whose awareness is 非常了解, 了解 or 听说过
+//     (anything but 不了解) — a worker who has heard of the campaign knows
+//     of it; the finer split is in AwarenessLevels.
+//   - 参与率 Participation: workers who answered participated = 是.
+//   - 满意率 Satisfaction: sat_overall ∈ {5 非常满意, 4 满意} of the valid
+//     sat_overall answers, as the plan defines (满意 + 非常满意) / 有效答卷.
+//     SatisfactionItems gives the same share for every satisfaction question.
+//   - 企业认可度 Recognition: answers 5 非常认可 or 4 认可 among all valid
+//     answers to rec_bargaining and rec_service of manager questionnaires
+//     (each question counts once per response).
+type Rates struct {
+	Responses int `json:"responses"` // all responses
+	Workers   int `json:"workers"`   // worker questionnaires
+	Managers  int `json:"managers"`  // enterprise (manager) questionnaires
+
+	Awareness     Rate `json:"awareness"`
+	Participation Rate `json:"participation"`
+	Satisfaction  Rate `json:"satisfaction"`
+	Recognition   Rate `json:"recognition"`
+
+	// AwarenessLevels counts worker answers by awareness choice value.
+	AwarenessLevels map[string]int `json:"awareness_levels"`
+	// SatisfactionItems is the satisfied share per SatisfactionFields name.
+	SatisfactionItems map[string]Rate `json:"satisfaction_items"`
+	// RecognitionItems is the recognising share per RecognitionFields name.
+	RecognitionItems map[string]Rate `json:"recognition_items"`
+}
+
+func isTopTwo(s string) bool { return s == "5" || s == "4" }
+
+// ComputeRates computes the campaign figures over rs.
+func ComputeRates(rs []Response) Rates {
+	r := Rates{
+		AwarenessLevels:   map[string]int{},
+		SatisfactionItems: map[string]Rate{},
+		RecognitionItems:  map[string]Rate{},
+	}
+	for _, resp := range rs {
+		r.Responses++
+		a := resp.Answers
+		switch resp.Kind {
+		case RespondentWorker:
+			r.Workers++
+			aw := answerString(a, "awareness")
+			r.Awareness.add(aw, func(s string) bool { return s != "no" })
+			if aw != "" {
+				r.AwarenessLevels[aw]++
+			}
+			r.Participation.add(answerString(a, "participated"), func(s string) bool { return s == "yes" })
+			r.Satisfaction.add(answerString(a, "sat_overall"), isTopTwo)
+			for _, f := range SatisfactionFields {
+				it := r.SatisfactionItems[f]
+				it.add(answerString(a, f), isTopTwo)
+				r.SatisfactionItems[f] = it
+			}
+		case RespondentManager:
+			r.Managers++
+			for _, f := range RecognitionFields {
+				v := answerString(a, f)
+				r.Recognition.add(v, isTopTwo)
+				it := r.RecognitionItems[f]
+				it.add(v, isTopTwo)
+				r.RecognitionItems[f] = it
+			}
+		}
+	}
+	return r
+}
+
+func answerString(a Answers, name string) string {
+	s, _ := a[name].(string)
+	return s
+}
