@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -131,6 +133,17 @@ func TestVisitSignOff(t *testing.T) {
 	if s.status.Text != "【已签字确认】" || s.signBtn.Visible() {
 		t.Errorf("status %q, sign button shown %v", s.status.Text, s.signBtn.Visible())
 	}
+
+	// 打印 writes the visit record as a PDF into the data directory.
+	test.Tap(s.printBtn)
+	waitIdle()
+	pdfs, err := filepath.Glob(filepath.Join(u.db.Dir(), "打印", "*.pdf"))
+	if err != nil || len(pdfs) != 1 {
+		t.Fatalf("PDFs after 打印: %v %v", pdfs, err)
+	}
+	if b, err := os.ReadFile(pdfs[0]); err != nil || !strings.HasPrefix(string(b), "%PDF") {
+		t.Errorf("%s is not a PDF (%v)", pdfs[0], err)
+	}
 }
 
 func TestVisitResumesSection(t *testing.T) {
@@ -139,7 +152,6 @@ func TestVisitResumesSection(t *testing.T) {
 	f := filler{t: t, fv: s.fv}
 	f.text("hardship_workers", "3") // opens 七、困难职工帮扶
 	waitIdle()
-	u.nav.back()
 
 	v, err := u.db.Visit(context.Background(), s.v.ID)
 	if err != nil {
@@ -220,9 +232,6 @@ func TestVisitAutosaveFailureShown(t *testing.T) {
 	u.db.Close() // the disk went away
 	f := filler{t: t, fv: s.fv}
 	f.text("team_members", "张伟")
-	if got := s.saveState.Text; got != "正在保存…" {
-		t.Errorf("indicator while waiting %q, want 正在保存…", got)
-	}
 	waitIdle()
 	if got := s.saveState.Text; !strings.HasPrefix(got, "保存失败：") {
 		t.Errorf("indicator %q, want 保存失败：…", got)

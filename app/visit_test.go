@@ -227,7 +227,6 @@ func TestVisitWorkflow(t *testing.T) {
 	}
 
 	// Reopen: a fresh screen shows the saved answers, read-only.
-	u.nav.back()
 	v, err := u.db.Visit(ctx, s.v.ID)
 	if err != nil {
 		t.Fatal(err)
