@@ -5,6 +5,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -53,4 +54,28 @@ func VisitRecords(ctx context.Context, db *storage.DB, forms *survey.FormSet, ca
 		}
 	}
 	return recs, nil
+}
+
+// Enterprises loads the enterprises with the given ids (duplicates and
+// empty ids are ignored). An id that is not in the roster is left out of
+// the map, so exports print an empty name instead of failing.
+func Enterprises(ctx context.Context, db *storage.DB, ids []string) (map[string]survey.Enterprise, error) {
+	m := map[string]survey.Enterprise{}
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		if _, done := m[id]; done {
+			continue
+		}
+		e, err := db.Enterprise(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("enterprise %s: %w", id, err)
+		}
+		m[id] = e
+	}
+	return m, nil
 }
