@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -29,6 +30,8 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "      zoufang print --data 目录 --all [--drafts] --out 目录|文件.pdf")
 	fmt.Fprintln(w, "  --all 打印全部已完成和已签字的走访记录（--drafts 连草稿一起）；")
 	fmt.Fprintln(w, "  --out 以 .pdf 结尾时合并为一个文件（每份记录从新的一页开始），否则在该目录中每份记录一个文件。")
+	fmt.Fprintln(w, "      zoufang print --data 目录 --summary [--enterprise 企业编号] --out 文件.pdf")
+	fmt.Fprintln(w, "  --summary 打印满意度测评问卷汇总表（每家有问卷的企业一页：份数、知晓率、参与率、满意率、企业认可度和图示）。")
 }
 
 // readData opens the database of an existing data directory for reading
@@ -59,8 +62,13 @@ func runPrint(args []string, stdout, stderr io.Writer) int {
 	all := fs.Bool("all", false, "打印全部走访记录")
 	drafts := fs.Bool("drafts", false, "与 --all 一起使用时包括草稿")
 	out := fs.String("out", "", "输出文件或目录")
+	summary := fs.Bool("summary", false, "打印问卷汇总表")
+	enterprise := fs.String("enterprise", "", "与 --summary 一起使用：只打印这家企业")
 	if _, code := parseArgs(fs, args, 0, 0); code >= 0 {
 		return code
+	}
+	if *summary {
+		return printSummary(*data, *enterprise, *out, stdout, stderr)
 	}
 	switch {
 	case *data == "":
@@ -161,4 +169,56 @@ func fileSafe(s string) string {
 		return "未命名"
 	}
 	return s
+}
+
+// printSummary writes the questionnaire summary PDF of one enterprise, or
+// of every enterprise with responses.
+func printSummary(data, enterpriseID, out string, stdout, stderr io.Writer) int {
+	switch {
+	case data == "":
+		return usageError(stderr, "缺少 --data 数据目录", printUsage)
+	case !isPDFName(out):
+		return usageError(stderr, "--out 应为 .pdf 文件", printUsage)
+	}
+	db, _, camp, err := readData(data)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	defer db.Close()
+	ctx := context.Background()
+	rs, err := db.Responses(ctx, storage.ResponseFilter{EnterpriseID: enterpriseID})
+	if err != nil {
+		fmt.Fprintf(stderr, "读取问卷失败：%s\n", storage.ErrorMessage(err))
+		return 1
+	}
+	byEnt := map[string][]survey.Response{}
+	var ids []string
+	for _, r := range rs {
+		if _, seen := byEnt[r.EnterpriseID]; !seen {
+			ids = append(ids, r.EnterpriseID)
+		}
+		byEnt[r.EnterpriseID] = append(byEnt[r.EnterpriseID], r)
+	}
+	if len(ids) == 0 {
+		fmt.Fprintln(stderr, "没有问卷，无法生成汇总表")
+		return 1
+	}
+	ents, err := source.Enterprises(ctx, db, ids)
+	if err != nil {
+		fmt.Fprintf(stderr, "读取企业失败：%s\n", storage.ErrorMessage(err))
+		return 1
+	}
+	sort.Slice(ids, func(i, j int) bool { return ents[ids[i]].Name < ents[ids[j]].Name })
+	today := time.Now()
+	sums := make([]report.Summary, len(ids))
+	for i, id := range ids {
+		sums[i] = report.Summary{Enterprise: ents[id], Campaign: camp.Name, Rates: survey.ComputeRates(byEnt[id]), Today: today}
+	}
+	if err := report.WriteFileAtomic(out, func(w io.Writer) error { return report.WriteSummaryPDF(w, sums...) }); err != nil {
+		fmt.Fprintf(stderr, "生成汇总表失败：%s\n", storage.ErrorMessage(err))
+		return 1
+	}
+	fmt.Fprintf(stdout, "已生成 %d 家企业的问卷汇总表：%s\n", len(sums), out)
+	return 0
 }

@@ -111,6 +111,24 @@ func TestPrintCommand(t *testing.T) {
 	}
 }
 
+func TestPrintSummaryCommand(t *testing.T) {
+	dir, _ := demoDir(t)
+	out := filepath.Join(t.TempDir(), "summary.pdf")
+	code, stdout, e := run(t, "print", "--data", dir, "--summary", "--out", out)
+	if code != 0 {
+		t.Fatalf("print --summary: exit %d: %s", code, e)
+	}
+	if _, txt := pdfPages(t, out); txt != "" && !strings.Contains(txt, "满意度测评问卷汇总表") {
+		t.Errorf("summary lacks its title")
+	}
+	if !strings.Contains(stdout, "问卷汇总表") {
+		t.Errorf("stdout = %q", stdout)
+	}
+	if code, _, _ := run(t, "print", "--data", dir, "--summary", "--enterprise", "none", "--out", out); code != 1 {
+		t.Errorf("summary of an enterprise without responses: exit %d, want 1", code)
+	}
+}
+
 func TestPrintCommandErrors(t *testing.T) {
 	dir, _ := demoDir(t)
 	tests := []struct {

@@ -430,7 +430,6 @@ func (r *renderer) flushLoose(loose *[][2]string) {
 	if len(*loose) == 0 {
 		return
 	}
-	r.pdf.SetY(r.pdf.GetY() - 1)
 	r.kvTable(*loose)
 	*loose = nil
 }
