@@ -280,6 +280,7 @@ func (fv *formView) refreshState() {
 	}
 	if relayout {
 		fv.body.Refresh() // lay out the fields that appeared or went away
+		fv.scroll.Refresh()
 	}
 }
 

@@ -51,6 +51,7 @@ type visitScreen struct {
 	responses   *widget.Label
 	buttons     *fyne.Container
 	header      *fyne.Container
+	frame       *fyne.Container // header, form and footer
 
 	editReason string // set while a finalized visit is being edited
 
@@ -113,8 +114,11 @@ func newVisitScreen(u *ui, v survey.Visit) *visitScreen {
 	s.header = container.NewVBox(
 		container.NewBorder(nil, nil, nil, s.saveState, container.NewHBox(s.title, s.status)),
 		s.buttons, s.message)
-	footer := container.NewVBox(widget.NewSeparator(), s.responses, s.ledger)
-	s.content = newScreenPage(s, container.NewBorder(container.NewPadded(s.header), footer, nil, nil, s.fv.content))
+	ledgerScroll := container.NewVScroll(s.ledger)
+	ledgerScroll.SetMinSize(fyne.NewSize(0, 80))
+	footer := container.NewVBox(widget.NewSeparator(), s.responses, ledgerScroll)
+	s.frame = container.NewBorder(container.NewPadded(s.header), footer, nil, nil, s.fv.content)
+	s.content = newScreenPage(s, s.frame)
 	s.load()
 	s.applyStatus()
 	return s
@@ -228,7 +232,7 @@ func (s *visitScreen) applyStatus() {
 	show(s.editBtn, !draft && s.editReason == "")
 	show(s.printBtn, !draft && s.editReason == "")
 	show(s.signBtn, s.v.Status == survey.VisitFinalized && s.editReason == "")
-	s.header.Refresh() // lay out the buttons that appeared
+	s.relayout() // lay out the buttons that appeared
 	s.fv.setReadOnly(!s.editing())
 }
 
@@ -342,7 +346,17 @@ func (s *visitScreen) showMessage(text string, imp widget.Importance) {
 	s.message.Importance = imp
 	s.message.SetText(text)
 	s.message.Show()
+	s.relayout()
+}
+
+// relayout lays out the header again after buttons or the message appeared
+// or went away; the form below moves accordingly.
+func (s *visitScreen) relayout() {
+	if s.frame == nil {
+		return
+	}
 	s.header.Refresh()
+	s.frame.Layout.Layout(s.frame.Objects, s.frame.Size())
 }
 
 // askEdit asks why a finalized visit is changed.
