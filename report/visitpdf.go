@@ -695,6 +695,12 @@ func (r *renderer) row(cols []column, cells []string, shaded []bool) {
 				pdf.SetXY(x+cellPad, y+cellPad+float64(k-start)*lineH)
 				pdf.CellFormat(c.w-2*cellPad, lineH, lines[i][k], "", 0, c.align, false, 0, "")
 			}
+			if start > 0 && start >= len(lines[i]) && shaded[i] {
+				// A label already printed on an earlier page: say whose
+				// answer continues here.
+				pdf.SetXY(x+cellPad, y+cellPad)
+				pdf.CellFormat(c.w-2*cellPad, lineH, r.fit(cells[i], c.w-2*cellPad-r.pdf.GetStringWidth("（续）"))+"（续）", "", 0, c.align, false, 0, "")
+			}
 			r.font(style, size)
 			x += c.w
 		}

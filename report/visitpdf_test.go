@@ -180,6 +180,9 @@ func TestWriteVisitPDFHugeAnswerSplits(t *testing.T) {
 			t.Fatalf("line %d of a page-long answer is missing", i)
 		}
 	}
+	if !strings.Contains(txt, "已采取的工会措施（续）") {
+		t.Error("the continued row does not repeat its label")
+	}
 }
 
 func TestWriteVisitPDFErrors(t *testing.T) {
