@@ -190,15 +190,18 @@ func (s *settingsScreen) importRoster(r io.ReadCloser, name string) {
 			dialog.ShowError(userError("导入失败，名录未改动", err), s.u.win)
 			return
 		}
-		s.lastImport.SetText(importSummary(name, rep))
+		s.lastImport.SetText(rep.Summary(name))
 		s.showImportReport(name, rep)
 	})
 }
 
 // showImportReport shows the counts and every rejected row.
 func (s *settingsScreen) showImportReport(name string, rep storage.ImportReport) {
-	text := importSummary(name, rep)
-	lines := rejectedLines(rep)
+	text := rep.Summary(name)
+	lines := make([]string, len(rep.Rejected))
+	for i, r := range rep.Rejected {
+		lines[i] = r.String()
+	}
 	body := []fyne.CanvasObject{widget.NewLabel(text)}
 	if len(lines) > 0 {
 		list := widget.NewList(func() int { return len(lines) },

@@ -87,6 +87,9 @@ func Open(path string, opt Options) (*DB, error) {
 		"journal_mode(WAL)",
 		"foreign_keys(1)",
 		"synchronous(" + syncMode + ")",
+		// A roster import touches ~100 MB of pages in one transaction; with
+		// the default 8 MB cache they spill to the WAL and are read back.
+		"cache_size(-65536)",
 	} {
 		q.Add("_pragma", p)
 	}

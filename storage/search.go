@@ -126,7 +126,7 @@ func (ix *searchIndex) build(ctx context.Context, db *DB) error {
 	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM enterprises`).Scan(&n); err != nil {
 		return fmt.Errorf("build search index: %w", err)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+indexCols+` FROM enterprises ORDER BY sort_key, id`)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+indexCols+` FROM enterprises`)
 	if err != nil {
 		return fmt.Errorf("build search index: %w", err)
 	}
@@ -142,6 +142,9 @@ func (ix *searchIndex) build(ctx context.Context, db *DB) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("build search index: %w", err)
 	}
+	// Sorting here is cheaper than keeping an index on the long
+	// collation keys up to date through every roster import.
+	sort.Slice(entries, func(i, j int) bool { return less(entries[i], entries[j]) })
 	ix.entries, ix.built = entries, true
 	return nil
 }

@@ -17,7 +17,7 @@ CREATE TABLE versions (
     local        INTEGER NOT NULL                   -- 1: created in this database, 0: received
 );
 CREATE INDEX versions_record ON versions (record_id);
-CREATE INDEX versions_local ON versions (local, seq);
+-- Outbox reads local versions by seq: a range scan of the primary key.
 
 -- The tips of every record: one row normally, several while in conflict.
 CREATE TABLE heads (
@@ -50,7 +50,6 @@ CREATE TABLE enterprises (
     body        BLOB NOT NULL
 );
 CREATE INDEX enterprises_uscc ON enterprises (uscc);
-CREATE INDEX enterprises_sort ON enterprises (sort_key);
 
 CREATE TABLE visits (
     id            TEXT PRIMARY KEY,
