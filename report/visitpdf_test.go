@@ -250,16 +250,20 @@ func TestWrap(t *testing.T) {
 }
 
 func BenchmarkWriteVisitPDF(b *testing.B) {
-	rec := richRecord(b, 5)
-	var n int
-	for b.Loop() {
-		var buf bytes.Buffer
-		if err := WriteVisitPDF(&buf, rec); err != nil {
-			b.Fatal(err)
-		}
-		n = buf.Len()
+	for _, demands := range []int{3, 20} {
+		b.Run(fmt.Sprintf("demands=%d", demands), func(b *testing.B) {
+			rec := richRecord(b, demands)
+			var n int
+			for b.Loop() {
+				var buf bytes.Buffer
+				if err := WriteVisitPDF(&buf, rec); err != nil {
+					b.Fatal(err)
+				}
+				n = buf.Len()
+			}
+			b.ReportMetric(float64(n), "pdf-bytes")
+		})
 	}
-	b.ReportMetric(float64(n), "pdf-bytes")
 }
 
 func BenchmarkWriteVisitPDFBatch100(b *testing.B) {
