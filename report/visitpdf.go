@@ -273,7 +273,7 @@ func (r *renderer) footer() {
 	pdf.SetDrawColor(150, 150, 150)
 	pdf.Line(marginL, 284, pageW-marginR, 284)
 	pdf.SetDrawColor(0, 0, 0)
-	left := fmt.Sprintf("记录编号 %s · 版本 %s · 校验码 %s", r.rec.Visit.ID, short(r.rec.VersionID, 12), r.hash[:12])
+	left := fmt.Sprintf("记录编号 %s · 版本 %s · 校验码 %s", r.rec.Visit.ID, short(r.rec.VersionID, 8), r.hash[:12])
 	pdf.SetXY(marginL, 285.5)
 	pdf.CellFormat(contentW-40, 4, r.fit(left, contentW-40), "", 0, "L", false, 0, "")
 	pdf.SetTextColor(0, 0, 0)
