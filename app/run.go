@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	gosync "sync"
 	"time"
@@ -48,6 +49,12 @@ const demoPIN = "1234"
 // Run opens the data directory and runs the GUI until the window closes.
 func Run(opt Options) error {
 	start := time.Now()
+	// Laptops are old and shared with other programs: let the collector
+	// work harder rather than double the heap (the roster index and font
+	// caches are most of it). GOMEMLIMIT in the environment still wins.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(150 << 20)
+	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}

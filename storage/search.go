@@ -103,15 +103,16 @@ type indexEntry struct {
 	hay                                    string // lower-case name, pinyin, initials, USCC, NUL-separated
 	district, street, industry, assignedTo string
 	sort                                   []byte
-	body                                   []byte // the enterprise JSON, decoded for results only
 }
 
-const indexCols = `id, name, uscc, district, street, industry, assigned_to, py_full, py_initials, sort_key, body`
+// The index keeps only what matching and ordering need; results are read
+// from the table by id, which keeps a 100,000-enterprise index small.
+const indexCols = `id, name, uscc, district, street, industry, assigned_to, py_full, py_initials, sort_key`
 
 func scanIndexEntry(sc interface{ Scan(...any) error }) (indexEntry, error) {
 	var e indexEntry
 	var name, uscc, full, ini string
-	err := sc.Scan(&e.id, &name, &uscc, &e.district, &e.street, &e.industry, &e.assignedTo, &full, &ini, &e.sort, &e.body)
+	err := sc.Scan(&e.id, &name, &uscc, &e.district, &e.street, &e.industry, &e.assignedTo, &full, &ini, &e.sort)
 	e.hay = strings.ToLower(name) + "\x00" + full + "\x00" + ini + "\x00" + strings.ToLower(uscc)
 	return e, err
 }
@@ -234,10 +235,50 @@ func (db *DB) SearchEnterprises(ctx context.Context, q EnterpriseQuery) ([]surve
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	out := make([]survey.Enterprise, len(hits))
+	ids := make([]string, len(hits))
 	for i, e := range hits {
-		if err := json.Unmarshal(e.body, &out[i]); err != nil {
-			return nil, fmt.Errorf("search: enterprise %s: %w", e.id, err)
+		ids[i] = e.id
+	}
+	return db.enterprisesByID(ctx, ids)
+}
+
+// enterprisesByID reads enterprises in the order of ids, skipping ids that
+// are gone (deleted since the index was read).
+func (db *DB) enterprisesByID(ctx context.Context, ids []string) ([]survey.Enterprise, error) {
+	out := make([]survey.Enterprise, 0, len(ids))
+	const batch = 500
+	for start := 0; start < len(ids); start += batch {
+		part := ids[start:min(start+batch, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := db.read.QueryContext(ctx, `SELECT id, body FROM enterprises WHERE id IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		byID := make(map[string]survey.Enterprise, len(part))
+		for rows.Next() {
+			var id string
+			var body []byte
+			var e survey.Enterprise
+			if err := rows.Scan(&id, &body); err == nil {
+				err = json.Unmarshal(body, &e)
+			}
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("search: enterprise %s: %w", id, err)
+			}
+			byID[id] = e
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		for _, id := range part {
+			if e, ok := byID[id]; ok {
+				out = append(out, e)
+			}
 		}
 	}
 	return out, nil
