@@ -59,6 +59,8 @@ type visitScreen struct {
 	saveMu  gosync.Mutex  // serialises writes of this visit
 	saveSeq atomic.Uint64 // latest requested write; older pending writes are skipped
 	saved   int           // completed autosaves, for tests
+	pendMu  gosync.Mutex
+	pending *survey.Visit // the newest snapshot not yet written
 
 	content fyne.CanvasObject
 }
@@ -121,6 +123,7 @@ func newVisitScreen(u *ui, v survey.Visit) *visitScreen {
 	s.content = newScreenPage(s, s.frame)
 	s.load()
 	s.applyStatus()
+	u.win.SetOnClosed(s.flush)
 	return s
 }
 
@@ -248,6 +251,9 @@ func (s *visitScreen) scheduleSave() {
 	v.Answers = cloneAnswers(s.fv.answers)
 	v.EditReason = s.editReason
 	db := s.u.db
+	s.pendMu.Lock()
+	s.pending = &v
+	s.pendMu.Unlock()
 	s.saver.trigger(func() func() {
 		s.saveMu.Lock()
 		defer s.saveMu.Unlock()
@@ -255,6 +261,11 @@ func (s *visitScreen) scheduleSave() {
 			return nil // a newer save or a finalize took over
 		}
 		nv, err := db.SaveVisit(context.Background(), v)
+		s.pendMu.Lock()
+		if s.pending == &v {
+			s.pending = nil
+		}
+		s.pendMu.Unlock()
 		return func() {
 			if err != nil {
 				s.saveState.SetText("保存失败：" + storage.ErrorMessage(err))
@@ -265,6 +276,25 @@ func (s *visitScreen) scheduleSave() {
 			s.saveState.SetText("已保存 " + nv.UpdatedAt.In(s.u.now().Location()).Format("15:04:05"))
 		}
 	})
+}
+
+// flush writes a snapshot still waiting for its autosave now, on the
+// calling goroutine. It runs when the window closes, so the last
+// keystrokes are not lost when the database closes right after.
+func (s *visitScreen) flush() {
+	s.pendMu.Lock()
+	p := s.pending
+	s.pending = nil
+	s.pendMu.Unlock()
+	if p == nil {
+		return
+	}
+	s.saveSeq.Add(1) // the timer's write is superseded by this one
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	if _, err := s.u.db.SaveVisit(context.Background(), *p); err != nil {
+		fyne.LogError("save visit on close", err)
+	}
 }
 
 // saveKey answers Ctrl+S: everything is saved automatically, so it only
@@ -294,6 +324,9 @@ func (s *visitScreen) finalize() {
 		return
 	}
 	s.saveSeq.Add(1) // pending autosaves are superseded by this write
+	s.pendMu.Lock()
+	s.pending = nil
+	s.pendMu.Unlock()
 	v := s.v
 	v.Answers = cloneAnswers(s.fv.answers)
 	v.EditReason = s.editReason

@@ -274,3 +274,19 @@ func TestQuestionnaireModeLargeTextAndPIN(t *testing.T) {
 		t.Errorf("after leaving the page is %q, want the visit", got)
 	}
 }
+
+func TestVisitClosingWindowSavesLastKeystrokes(t *testing.T) {
+	u := newTestUI(t)
+	s, _ := openNewVisit(t, u, "顺丰")
+	f := filler{t: t, fv: s.fv}
+	f.text("team_members", "张伟、李娜")
+	s.flush() // what closing the window runs, before the autosave pause is over
+	v, err := u.db.Visit(context.Background(), s.v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.Answers["team_members"]; got != "张伟、李娜" {
+		t.Errorf("stored team_members %v right after closing, want 张伟、李娜", got)
+	}
+	waitIdle()
+}
