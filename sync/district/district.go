@@ -1,0 +1,257 @@
+// Package district is the district side of sync: it enrols laptops, takes
+// their bundles (USB file or HTTP upload) through one decision function,
+// merges the versions into the district's storage, answers with signed
+// receipts, shows conflicts for a person to resolve, and seals down bundles
+// (roster, assignments, ledger follow-ups) for each laptop. It never
+// imports Fyne and builds without cgo.
+package district
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	gosync "sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"zoufang/storage"
+	"zoufang/sync"
+)
+
+// Files and settings of a district data directory.
+const (
+	KeyFile = "district.key"
+
+	setName    = "district.name"
+	setURL     = "district.url"
+	setID      = "district.id"
+	setTrustV  = "district.trust_version"
+	trustValid = 365 * 24 * time.Hour
+)
+
+// District is an opened district data directory.
+type District struct {
+	dir  string
+	db   *storage.DB
+	keys *sync.Keys
+	now  func() time.Time
+	lim  sync.Limits
+
+	// mu serialises bundle decisions: seq and head checks and the write
+	// that advances them must not interleave between two uploads.
+	mu gosync.Mutex
+}
+
+// Options configure Open.
+type Options struct {
+	Now    func() time.Time // time.Now when nil
+	Limits sync.Limits      // sync.DefaultLimits when zero
+}
+
+// Init creates a district in dir: its key pair, its id and name, and the
+// server URL laptops upload to (may be empty: USB only).
+func Init(dir, name, serverURL string, opt Options) (*District, error) {
+	if name == "" {
+		return nil, errors.New("请填写区市总工会名称")
+	}
+	if _, err := os.Stat(filepath.Join(dir, KeyFile)); err == nil {
+		return nil, fmt.Errorf("目录 %s 已初始化过区级数据", dir)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if _, _, err := sync.LoadOrCreateKeys(filepath.Join(dir, KeyFile)); err != nil {
+		return nil, err
+	}
+	db, err := storage.OpenDir(dir, storage.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	err = db.Update(ctx, func(tx *storage.Tx) error {
+		for k, v := range map[string]string{setName: name, setURL: serverURL, setID: uuid.NewString(), setTrustV: "1"} {
+			if err := tx.SetSetting(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		return nil, err
+	}
+	return Open(dir, opt)
+}
+
+// Open opens an initialised district directory.
+func Open(dir string, opt Options) (*District, error) {
+	keys, err := sync.ReadKeyFile(filepath.Join(dir, KeyFile))
+	if err != nil {
+		return nil, fmt.Errorf("目录 %s 不是区级数据目录（先运行 init）：%w", dir, err)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Limits == (sync.Limits{}) {
+		opt.Limits = sync.DefaultLimits()
+	}
+	// The district's own versions (resolutions) need a device id and an
+	// author; read them before opening the real handle.
+	probe, err := storage.OpenDir(dir, storage.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		return nil, err
+	}
+	id, _ := probe.Setting(context.Background(), setID)
+	name, _ := probe.Setting(context.Background(), setName)
+	probe.Close()
+	if id == "" {
+		return nil, fmt.Errorf("目录 %s 的区级设置不完整", dir)
+	}
+	db, err := storage.OpenDir(dir, storage.Options{Now: opt.Now, Synchronous: "NORMAL", DeviceID: id, Author: name})
+	if err != nil {
+		return nil, err
+	}
+	return &District{dir: dir, db: db, keys: keys, now: opt.Now, lim: opt.Limits}, nil
+}
+
+// Close closes the district's database.
+func (d *District) Close() error { return d.db.Close() }
+
+// DB is the district's storage (merged records).
+func (d *District) DB() *storage.DB { return d.db }
+
+// Fingerprint is the district key's fingerprint.
+func (d *District) Fingerprint() string { return d.keys.Public().Fingerprint() }
+
+func (d *District) setting(k string) string {
+	v, _ := d.db.Setting(context.Background(), k)
+	return v
+}
+
+// Name is the district's name.
+func (d *District) Name() string { return d.setting(setName) }
+
+// TrustFile returns the district's current signed trust file.
+func (d *District) TrustFile() ([]byte, error) {
+	v, _ := strconv.ParseUint(d.setting(setTrustV), 10, 64)
+	now := d.now().UTC().Truncate(24 * time.Hour)
+	return sync.SignTrust(sync.Trust{
+		District: d.Name(), Keys: d.keys.Public(), ServerURL: d.setting(setURL),
+		Version: max(v, 1), Issued: now.Add(-24 * time.Hour), Expires: now.Add(trustValid),
+	}, d.keys.Signing)
+}
+
+// Device is an enrolled laptop as district staff see it.
+type Device struct {
+	ID, Name, Investigator, Fingerprint string
+	Enrolled                            time.Time
+	Revoked                             string // time of revocation, "" while active
+	RevokeReason                        string
+	Seq                                 uint64 // highest contiguous bundle applied
+	Backlog, Quarantined                int
+}
+
+// Enroll takes a laptop's enrolment request file. It returns the signed
+// trust file for the laptop and the request's fingerprint, which staff
+// compare with the one on the laptop's screen.
+func (d *District) Enroll(req []byte) ([]byte, string, error) {
+	r, err := sync.ParseEnrollRequest(req)
+	if err != nil {
+		return nil, "", fmt.Errorf("登记申请文件无效：%w", err)
+	}
+	now := d.now().UTC()
+	err = d.db.Update(context.Background(), func(tx *storage.Tx) error {
+		var old []byte
+		err := tx.QueryRow(`SELECT request FROM district_devices WHERE id = ?`, r.DeviceID).Scan(&old)
+		switch {
+		case err == nil:
+			prev, perr := sync.ParseEnrollRequest(old)
+			if perr != nil || !prev.Keys.Equal(r.Keys) {
+				return fmt.Errorf("设备 %s 已用另一把密钥登记过；如确属换机，请先停用旧设备", r.DeviceID)
+			}
+			return nil // the same request again: same trust file
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		if _, err := tx.Exec(`INSERT INTO district_devices (id, name, investigator, request, fingerprint, enrolled) VALUES (?, ?, ?, ?, ?, ?)`,
+			r.DeviceID, r.DeviceName, r.Investigator, req, r.Fingerprint(), now.Format(time.RFC3339)); err != nil {
+			return err
+		}
+		return logTx(tx, now, "区总工会", "enroll", fmt.Sprintf("登记设备 %s（%s，%s），指纹 %s", r.DeviceID, r.DeviceName, r.Investigator, r.Fingerprint()))
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	trust, err := d.TrustFile()
+	return trust, r.Fingerprint(), err
+}
+
+// Revoke stops accepting bundles from a lost or retired laptop; anything it
+// sends later is quarantined.
+func (d *District) Revoke(deviceID, who, reason string) error {
+	now := d.now().UTC()
+	return d.db.Update(context.Background(), func(tx *storage.Tx) error {
+		res, err := tx.Exec(`UPDATE district_devices SET revoked = ?, revoke_reason = ? WHERE id = ? AND revoked = ''`, now.Format(time.RFC3339), reason, deviceID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("没有在用的设备 %s", deviceID)
+		}
+		return logTx(tx, now, who, "revoke", fmt.Sprintf("停用设备 %s：%s", deviceID, reason))
+	})
+}
+
+// Devices lists the enrolled devices with their sync state.
+func (d *District) Devices(ctx context.Context) ([]Device, error) {
+	rows, err := d.db.Query(ctx, `SELECT id, name, investigator, fingerprint, enrolled, revoked, revoke_reason, seq,
+		(SELECT count(*) FROM district_bundles b WHERE b.device_id = d.id AND b.state = 'backlog'),
+		(SELECT count(*) FROM district_bundles b WHERE b.device_id = d.id AND b.state = 'quarantined')
+		FROM district_devices d ORDER BY enrolled, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Device
+	for rows.Next() {
+		var dv Device
+		var enrolled string
+		if err := rows.Scan(&dv.ID, &dv.Name, &dv.Investigator, &dv.Fingerprint, &enrolled, &dv.Revoked, &dv.RevokeReason, &dv.Seq, &dv.Backlog, &dv.Quarantined); err != nil {
+			return nil, err
+		}
+		dv.Enrolled, _ = time.Parse(time.RFC3339, enrolled)
+		out = append(out, dv)
+	}
+	return out, rows.Err()
+}
+
+func logTx(tx *storage.Tx, at time.Time, who, action, detail string) error {
+	_, err := tx.Exec(`INSERT INTO district_log (at, who, action, detail) VALUES (?, ?, ?, ?)`, at.Format(time.RFC3339), who, action, detail)
+	return err
+}
+
+// LogEntry is one recorded decision.
+type LogEntry struct{ At, Who, Action, Detail string }
+
+// Log returns the decisions recorded, oldest first.
+func (d *District) Log(ctx context.Context) ([]LogEntry, error) {
+	rows, err := d.db.Query(ctx, `SELECT at, who, action, detail FROM district_log ORDER BY rowid`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []LogEntry
+	for rows.Next() {
+		var e LogEntry
+		if err := rows.Scan(&e.At, &e.Who, &e.Action, &e.Detail); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
