@@ -1,0 +1,386 @@
+// Command zoufang-server is the district's headless side of sync: it enrols
+// laptops, imports their bundles from USB sticks or over HTTP, shows and
+// resolves conflicts, and writes signed down bundles and receipts. It has no
+// GUI and builds without cgo.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"zoufang/storage"
+	"zoufang/sync"
+	"zoufang/sync/district"
+)
+
+type command struct {
+	name, usage, summary string
+	run                  func(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int
+}
+
+var commands []command
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "用法: zoufang-server 命令 --data 目录 [参数]")
+	fmt.Fprintln(w, "\n命令:")
+	fmt.Fprintf(w, "  %-12s %s\n", "init", "init --data 目录 --name 区总工会名称 [--url http://地址:8700]  初始化区级数据和密钥")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+	}
+}
+
+func run(args []string, out, errOut io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(out)
+		return 0
+	}
+	name, args := args[0], args[1:]
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(errOut)
+	data := fs.String("data", "", "区级数据目录")
+	if name == "init" {
+		distName := fs.String("name", "", "区市总工会名称")
+		url := fs.String("url", "", "笔记本上传地址（可空：只用U盘）")
+		if fs.Parse(args) != nil || *data == "" || *distName == "" {
+			fmt.Fprintln(errOut, "用法: zoufang-server init --data 目录 --name 名称 [--url 地址]")
+			return 2
+		}
+		d, err := district.Init(*data, *distName, *url, district.Options{})
+		if err != nil {
+			fmt.Fprintln(errOut, "初始化失败：", err)
+			return 1
+		}
+		defer d.Close()
+		fmt.Fprintf(out, "已初始化 %s，区级密钥指纹：%s\n", d.Name(), d.Fingerprint())
+		return 0
+	}
+	var cmd *command
+	for i := range commands {
+		if commands[i].name == name {
+			cmd = &commands[i]
+		}
+	}
+	if cmd == nil {
+		fmt.Fprintf(errOut, "未知命令 %q\n", name)
+		usage(errOut)
+		return 2
+	}
+	fs.Usage = func() { fmt.Fprintln(errOut, "用法: zoufang-server", cmd.usage) }
+	// One flag set for every command keeps parsing in one place; each
+	// command reads the flags its usage names.
+	for _, f := range []struct{ name, def, help string }{
+		{"out", "", "输出文件"}, {"device", "", "设备编号"}, {"reason", "", "停用原因"},
+		{"by", "", "处理人"}, {"why", "", "理由"}, {"pick", "", "选用的版本编号"},
+		{"merged", "", "合并后的记录内容（JSON 文件）"}, {"addr", "127.0.0.1:8700", "监听地址"},
+	} {
+		fs.String(f.name, f.def, f.help)
+	}
+	// Flags may come after positional arguments.
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if *data == "" {
+		fmt.Fprintln(errOut, "缺少 --data 区级数据目录")
+		fs.Usage()
+		return 2
+	}
+	d, err := district.Open(*data, district.Options{})
+	if err != nil {
+		fmt.Fprintln(errOut, err)
+		return 1
+	}
+	defer d.Close()
+	return cmd.run(d, fs, pos, out, errOut)
+}
+
+func init() {
+	commands = []command{
+		{"enroll", "enroll --data 目录 登记申请文件 [--out 信任文件]", "登记笔记本：显示指纹供核对，写出信任文件", runEnroll},
+		{"revoke", "revoke --data 目录 设备编号 --reason 原因 [--by 处理人]", "停用丢失或退役的笔记本", nil},
+		{"import", "import --data 目录 同步包...", "导入U盘带回的同步包，写出回执", runImport},
+		{"serve", "serve --data 目录 [--addr 127.0.0.1:8700]", "启动上传服务", nil},
+		{"status", "status --data 目录", "设备、已收到的序号、等待和隔离的包、未处理的冲突", runStatus},
+		{"resolve", "resolve --data 目录 记录编号 (--pick 版本编号 | --merged 文件.json) --by 处理人 --why 理由", "处理冲突", nil},
+		{"roster", "roster --data 目录 名录文件.csv|.xlsx", "导入企业名录", runRoster},
+		{"assign", "assign --data 目录 --device 设备编号 统一社会信用代码...", "把企业分配给笔记本", nil},
+		{"export-down", "export-down --data 目录 --device 设备编号 --out 文件", "为笔记本生成下发包（名录、分配、台帐进展）", nil},
+		{"receipt", "receipt --data 目录 --device 设备编号 --out 文件", "为笔记本写出当前回执（U盘带回）", nil},
+	}
+	set := func(name string, f func(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int) {
+		for i := range commands {
+			if commands[i].name == name {
+				commands[i].run = f
+			}
+		}
+	}
+	set("revoke", runRevoke)
+	set("serve", runServe)
+	set("resolve", runResolve)
+	set("assign", runAssign)
+	set("export-down", runExportDown)
+	set("receipt", runReceipt)
+}
+
+func runEnroll(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int {
+	if len(args) != 1 {
+		fs.Usage()
+		return 2
+	}
+	req, err := os.ReadFile(args[0])
+	if err != nil {
+		fmt.Fprintln(errOut, "无法读取登记申请：", err)
+		return 1
+	}
+	trust, fp, err := d.Enroll(req)
+	if err != nil {
+		fmt.Fprintln(errOut, "登记失败：", err)
+		return 1
+	}
+	dest := flagString(fs, "out")
+	if dest == "" {
+		dest = strings.TrimSuffix(args[0], filepath.Ext(args[0])) + ".trust.zft"
+	}
+	if err := sync.WriteFileAtomic(dest, trust, 0o644); err != nil {
+		fmt.Fprintln(errOut, "无法写出信任文件：", err)
+		return 1
+	}
+	fmt.Fprintf(out, "设备指纹：%s\n请与笔记本屏幕上显示的指纹逐字核对，一致后把信任文件交给笔记本导入：\n%s\n", fp, dest)
+	return 0
+}
+
+func flagString(fs *flag.FlagSet, name string) string {
+	if f := fs.Lookup(name); f != nil {
+		return f.Value.String()
+	}
+	return ""
+}
+
+func runRevoke(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int {
+	reason, by := flagString(fs, "reason"), flagString(fs, "by")
+	if len(args) != 1 || reason == "" {
+		fs.Usage()
+		return 2
+	}
+	if err := d.Revoke(args[0], by, reason); err != nil {
+		fmt.Fprintln(errOut, "停用失败：", err)
+		return 1
+	}
+	fmt.Fprintf(out, "已停用设备 %s；此后它发来的同步包将被隔离\n", args[0])
+	return 0
+}
+
+func runImport(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int {
+	if len(args) == 0 {
+		fs.Usage()
+		return 2
+	}
+	code := 0
+	for _, p := range args {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			fmt.Fprintln(errOut, p, "：无法读取：", err)
+			code = 1
+			continue
+		}
+		res := d.Import(context.Background(), data)
+		fmt.Fprintf(out, "%s：%s\n", filepath.Base(p), res.Message)
+		if res.Decision == district.Refused || res.Decision == district.Quarantined {
+			code = 1
+			continue
+		}
+		rp := filepath.Join(filepath.Dir(p), fmt.Sprintf("receipt-%s.zfr", res.Device[:8]))
+		if err := sync.WriteFileAtomic(rp, res.Receipt, 0o644); err != nil {
+			fmt.Fprintln(errOut, "无法写出回执：", err)
+			code = 1
+			continue
+		}
+		fmt.Fprintf(out, "  回执：%s（交给笔记本导入）\n", rp)
+	}
+	return code
+}
+
+func runServe(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int {
+	addr := flagString(fs, "addr")
+	log := slog.New(slog.NewTextHandler(errOut, nil))
+	srv := &http.Server{Addr: addr, Handler: d.Handler(log), ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	fmt.Fprintf(out, "%s 上传服务已启动：http://%s\n", d.Name(), addr)
+	select {
+	case err := <-errc:
+		fmt.Fprintln(errOut, "服务失败：", err)
+		return 1
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(errOut, "停止服务：", err)
+		return 1
+	}
+	fmt.Fprintln(out, "上传服务已停止")
+	return 0
+}
+
+func runStatus(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int {
+	ctx := context.Background()
+	devs, err := d.Devices(ctx)
+	if err != nil {
+		fmt.Fprintln(errOut, err)
+		return 1
+	}
+	fmt.Fprintf(out, "%s（密钥指纹 %s）\n\n设备：\n", d.Name(), d.Fingerprint())
+	for _, dv := range devs {
+		state := "在用"
+		if dv.Revoked != "" {
+			state = "已停用：" + dv.RevokeReason
+		}
+		fmt.Fprintf(out, "  %s  %s（%s）%s  已连续收到第 1–%d 号  等待 %d  隔离 %d\n", dv.ID, dv.Name, dv.Investigator, state, dv.Seq, dv.Backlog, dv.Quarantined)
+	}
+	cs, err := d.Conflicts(ctx)
+	if err != nil {
+		fmt.Fprintln(errOut, err)
+		return 1
+	}
+	fmt.Fprintf(out, "\n未处理的冲突：%d\n", len(cs))
+	for _, c := range cs {
+		kind := "软冲突（改了不同字段，可合并）"
+		if c.Hard {
+			kind = "硬冲突（同一字段改得不同）"
+		}
+		fmt.Fprintf(out, "  记录 %s（%s）%s\n", c.RecordID, c.Kind, kind)
+		for i, h := range c.Heads {
+			fmt.Fprintf(out, "    版本 %s  %s  %s  改动：%s\n", h.VersionID, h.Author, h.Created.Local().Format("2006-01-02 15:04"), strings.Join(c.Fields[i], "、"))
+		}
+	}
+	return 0
+}
+
+func runResolve(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int {
+	pick, mergedPath, by, why := flagString(fs, "pick"), flagString(fs, "merged"), flagString(fs, "by"), flagString(fs, "why")
+	if len(args) != 1 || (pick == "") == (mergedPath == "") {
+		fs.Usage()
+		return 2
+	}
+	var merged json.RawMessage
+	if mergedPath != "" {
+		b, err := os.ReadFile(mergedPath)
+		if err != nil {
+			fmt.Fprintln(errOut, "无法读取合并内容：", err)
+			return 1
+		}
+		merged = b
+	}
+	v, err := d.Resolve(context.Background(), args[0], pick, merged, by, why)
+	if err != nil {
+		fmt.Fprintln(errOut, "处理失败：", storage.ErrorMessage(err))
+		return 1
+	}
+	fmt.Fprintf(out, "已解决：记录 %s 的新版本 %s（处理人 %s）\n", args[0], v.VersionID, by)
+	return 0
+}
+
+func runRoster(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int {
+	if len(args) != 1 {
+		fs.Usage()
+		return 2
+	}
+	f, err := os.Open(args[0])
+	if err != nil {
+		fmt.Fprintln(errOut, "无法打开名录：", err)
+		return 1
+	}
+	defer f.Close()
+	rep, err := d.DB().ImportRoster(context.Background(), f, filepath.Base(args[0]), nil)
+	for _, r := range rep.Rejected {
+		fmt.Fprintln(out, r.String())
+	}
+	if err != nil {
+		fmt.Fprintln(errOut, "导入失败，名录未改动：", storage.ErrorMessage(err))
+		return 1
+	}
+	fmt.Fprintln(out, rep.Summary(filepath.Base(args[0])))
+	return 0
+}
+
+func runAssign(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int {
+	dev := flagString(fs, "device")
+	if dev == "" || len(args) == 0 {
+		fs.Usage()
+		return 2
+	}
+	n, err := d.Assign(context.Background(), dev, args)
+	if err != nil {
+		fmt.Fprintln(errOut, "分配失败：", err)
+		return 1
+	}
+	fmt.Fprintf(out, "已分配 %d 家企业给设备 %s；用 export-down 生成下发包\n", n, dev)
+	return 0
+}
+
+func runExportDown(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int {
+	dev, dest := flagString(fs, "device"), flagString(fs, "out")
+	if dev == "" || dest == "" {
+		fs.Usage()
+		return 2
+	}
+	data, n, err := d.ExportDown(context.Background(), dev)
+	if err != nil {
+		fmt.Fprintln(errOut, "生成下发包失败：", err)
+		return 1
+	}
+	if data == nil {
+		fmt.Fprintln(out, "没有需要下发的新内容")
+		return 0
+	}
+	if err := sync.WriteFileAtomic(dest, data, 0o644); err != nil {
+		fmt.Fprintln(errOut, "无法写出下发包：", err)
+		return 1
+	}
+	fmt.Fprintf(out, "已写出下发包 %s（%d 条记录）\n", dest, n)
+	return 0
+}
+
+func runReceipt(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int {
+	dev, dest := flagString(fs, "device"), flagString(fs, "out")
+	if dev == "" || dest == "" {
+		fs.Usage()
+		return 2
+	}
+	r, err := d.Receipt(context.Background(), dev)
+	if err == nil {
+		err = sync.WriteFileAtomic(dest, r, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(errOut, "写出回执失败：", err)
+		return 1
+	}
+	fmt.Fprintf(out, "已写出回执 %s\n", dest)
+	return 0
+}
