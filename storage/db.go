@@ -274,6 +274,24 @@ func (tx *Tx) exec(query string, args ...any) error {
 	return err
 }
 
+// queryRow is QueryRow through the transaction's prepared statements.
+func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	s, err := tx.stmt(query)
+	if err != nil {
+		return tx.tx.QueryRowContext(tx.ctx, query, args...) // reports err on Scan
+	}
+	return s.QueryRowContext(tx.ctx, args...)
+}
+
+// query is Query through the transaction's prepared statements.
+func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	s, err := tx.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(tx.ctx, args...)
+}
+
 // Query runs a read-only query outside any write transaction.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return db.read.QueryContext(ctx, query, args...)

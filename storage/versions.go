@@ -118,7 +118,7 @@ func (db *DB) Heads(ctx context.Context, recordID string) ([]survey.Version, err
 
 // Heads is DB.Heads inside the transaction.
 func (tx *Tx) Heads(recordID string) ([]survey.Version, error) {
-	vs, err := collectVersions(tx.tx.QueryContext(tx.ctx, `SELECT `+prefixed("v.", versionCols)+`
+	vs, err := collectVersions(tx.query(`SELECT `+prefixed("v.", versionCols)+`
 		FROM heads h JOIN versions v ON v.version_id = h.version_id WHERE h.record_id = ?`, recordID))
 	if err != nil {
 		return nil, fmt.Errorf("heads %s: %w", recordID, err)
@@ -129,7 +129,7 @@ func (tx *Tx) Heads(recordID string) ([]survey.Version, error) {
 
 // Version is DB.Version inside the transaction.
 func (tx *Tx) Version(versionID string) (survey.Version, error) {
-	v, err := scanVersion(tx.tx.QueryRowContext(tx.ctx, `SELECT `+versionCols+` FROM versions WHERE version_id = ?`, versionID))
+	v, err := scanVersion(tx.queryRow(`SELECT `+versionCols+` FROM versions WHERE version_id = ?`, versionID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, notFound("版本", versionID)
 	}
@@ -272,7 +272,7 @@ func (tx *Tx) putReceived(v survey.Version, res *PutResult) error {
 		return fmt.Errorf("put version %s: %w", v.VersionID, err)
 	}
 	var queued []byte
-	err = tx.tx.QueryRowContext(tx.ctx, `SELECT version FROM backlog WHERE version_id = ?`, v.VersionID).Scan(&queued)
+	err = tx.queryRow(`SELECT version FROM backlog WHERE version_id = ?`, v.VersionID).Scan(&queued)
 	switch {
 	case err == nil:
 		var q survey.Version
@@ -286,7 +286,7 @@ func (tx *Tx) putReceived(v survey.Version, res *PutResult) error {
 	}
 	for _, p := range v.Parents {
 		var rec string
-		err := tx.tx.QueryRowContext(tx.ctx, `SELECT record_id FROM versions WHERE version_id = ?`, p).Scan(&rec)
+		err := tx.queryRow(`SELECT record_id FROM versions WHERE version_id = ?`, p).Scan(&rec)
 		if errors.Is(err, sql.ErrNoRows) {
 			body, err := json.Marshal(v)
 			if err != nil {
@@ -305,12 +305,20 @@ func (tx *Tx) putReceived(v survey.Version, res *PutResult) error {
 			return &Error{Code: "invalid_version", Message: fmt.Sprintf("版本 %s 的父版本属于另一条记录", v.VersionID)}
 		}
 	}
-	if err := tx.apply(v, false, false); err != nil {
+	fresh := false
+	if len(v.Parents) == 0 {
+		var n int
+		if err := tx.queryRow(`SELECT count(*) FROM heads WHERE record_id = ?`, v.RecordID).Scan(&n); err != nil {
+			return fmt.Errorf("put version %s: %w", v.VersionID, err)
+		}
+		fresh = n == 0
+	}
+	if err := tx.apply(v, false, fresh); err != nil {
 		return err
 	}
 	res.Applied++
 	// Release versions that were waiting for this one.
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT version FROM backlog WHERE missing = ? ORDER BY version_id`, v.VersionID)
+	rows, err := tx.query(`SELECT version FROM backlog WHERE missing = ? ORDER BY version_id`, v.VersionID)
 	if err != nil {
 		return fmt.Errorf("drain backlog: %w", err)
 	}
@@ -331,7 +339,10 @@ func (tx *Tx) putReceived(v survey.Version, res *PutResult) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("drain backlog: %w", err)
 	}
-	if _, err := tx.Exec(`DELETE FROM backlog WHERE missing = ?`, v.VersionID); err != nil {
+	if len(waiting) == 0 {
+		return nil
+	}
+	if err := tx.exec(`DELETE FROM backlog WHERE missing = ?`, v.VersionID); err != nil {
 		return fmt.Errorf("drain backlog: %w", err)
 	}
 	for _, w := range waiting {

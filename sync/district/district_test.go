@@ -289,7 +289,11 @@ func TestImportKilledMidwayLeavesNothing(t *testing.T) {
 	}
 	dev, _ := d.device(ctx, l.id)
 	b.Verify(dev.req.Keys.Signing)
-	if err := d.apply(ctx, b, func() error { return errors.New("power cut") }); err == nil {
+	p, err := b.Open(d.keys.Sealing, d.lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.apply(ctx, b, p, func() error { return errors.New("power cut") }); err == nil {
 		t.Fatal("apply ignored the failure")
 	}
 	if dump(t, d) != before {

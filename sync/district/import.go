@@ -162,7 +162,8 @@ func (d *District) decide(ctx context.Context, data []byte) Result {
 	}
 
 	// Decrypt and check every record before storing anything.
-	if _, err := b.Open(d.keys.Sealing, d.lim); err != nil {
+	p, err := b.Open(d.keys.Sealing, d.lim)
+	if err != nil {
 		if errors.Is(err, sync.ErrTooLarge) {
 			return refuse(http.StatusRequestEntityTooLarge, "同步包内容超过限制：%v", err)
 		}
@@ -185,7 +186,7 @@ func (d *District) decide(ctx context.Context, data []byte) Result {
 	if h.Prev != dev.head {
 		return refuse(http.StatusConflict, "第 %d 号同步包的前序哈希与已收到的第 %d 号不符，拒绝导入", h.Seq, dev.seq)
 	}
-	if err := d.apply(ctx, b, nil); err != nil {
+	if err := d.apply(ctx, b, p, nil); err != nil {
 		return refuse(http.StatusBadRequest, "同步包未能合并（未写入任何内容）：%s", storage.ErrorMessage(err))
 	}
 	res.Decision, res.Message = Applied, fmt.Sprintf("第 %d 号同步包已合并", h.Seq)
@@ -205,11 +206,7 @@ func withErr(r Result, err error) Result {
 // attachments and versions, its row, and the device's seq and head.
 // failAfter, for tests, fails the transaction after the merge to prove that
 // nothing partial remains.
-func (d *District) apply(ctx context.Context, b *sync.Bundle, failAfter func() error) error {
-	p, err := b.Open(d.keys.Sealing, d.lim)
-	if err != nil {
-		return err
-	}
+func (d *District) apply(ctx context.Context, b *sync.Bundle, p sync.Payload, failAfter func() error) error {
 	h, hash := b.Header, b.Hash()
 	return d.db.Update(ctx, func(tx *storage.Tx) error {
 		for _, a := range p.Attachments {
@@ -262,7 +259,10 @@ func (d *District) drainBacklog(ctx context.Context, deviceID string) {
 			err = errors.New("前序哈希不符")
 		}
 		if err == nil {
-			err = d.apply(ctx, b, nil)
+			var p sync.Payload
+			if p, err = b.Open(d.keys.Sealing, d.lim); err == nil {
+				err = d.apply(ctx, b, p, nil)
+			}
 		}
 		if err != nil {
 			hash := sync.BundleHash(data)
