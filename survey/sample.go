@@ -12,7 +12,7 @@ func SampleVisitAnswers(visitDate string, demands int) Answers {
 	for i := range ds {
 		ds[i] = Answers{
 			"demand_category":         cats[i%len(cats)],
-			"demand_description":      "复工后加班费未按规定计算，职工希望工会出面与企业协商",
+			"demand_description":      sampleDemands[i%len(sampleDemands)],
 			"demand_workers_affected": "12",
 			"demand_urgency":          "pressing",
 			"demand_to_ledger":        "yes",
@@ -70,4 +70,16 @@ func SampleVisitAnswers(visitDate string, demands int) Answers {
 		"followup_plan":            "五月初回访工资发放情况",
 		"followup_date":            followUp,
 	}
+}
+
+// sampleDemands are fictional demand descriptions for SampleVisitAnswers.
+var sampleDemands = []string{
+	"复工后加班费未按规定计算，职工希望工会出面与企业协商",
+	"部分职工社会保险缓缴后未补缴，担心影响医保报销",
+	"车间防护用品发放不足，夏季高温作业缺少防暑措施",
+	"企业拟调整岗位，职工希望先召开职代会讨论方案",
+	"连续加班超过法定上限，职工要求安排调休",
+	"疫情后部分职工情绪焦虑，希望提供心理疏导",
+	"困难职工子女上学费用有困难，申请帮扶",
+	"职工希望参加技能培训并获得相应证书",
 }
