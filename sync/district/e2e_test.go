@@ -1,0 +1,232 @@
+package district_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"zoufang/assets"
+	"zoufang/storage"
+	"zoufang/survey"
+	"zoufang/sync/district"
+	"zoufang/sync/laptop"
+)
+
+var ctx = context.Background()
+
+type field struct {
+	l  *laptop.Laptop
+	db *storage.DB
+}
+
+func newField(t *testing.T, d *district.District, name string) field {
+	t.Helper()
+	dir := t.TempDir()
+	l, err := laptop.Open(dir, laptop.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := storage.OpenDir(dir, storage.Options{DeviceID: l.DeviceID(), Author: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	req, err := l.Request(laptop.Who{DeviceName: name + "的笔记本", Investigator: name, District: d.Name()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust, fp, err := d.Enroll(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp != l.Fingerprint() {
+		t.Fatalf("district shows fingerprint %s, laptop %s", fp, l.Fingerprint())
+	}
+	if _, _, err := l.AcceptTrust(trust); err != nil {
+		t.Fatal(err)
+	}
+	return field{l, db}
+}
+
+// exportUSB exports the laptop's pending bundles to a folder and imports
+// them at the district, returning the receipts written for the laptop.
+func exportUSB(t *testing.T, d *district.District, f field) [][]byte {
+	t.Helper()
+	usb := t.TempDir() + string(os.PathSeparator)
+	_, files, err := f.l.ExportTo(ctx, f.db, usb, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var receipts [][]byte
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := d.Import(ctx, data)
+		if res.Receipt == nil {
+			t.Fatalf("%s: %s %s", filepath.Base(p), res.Decision, res.Message)
+		}
+		receipts = append(receipts, res.Receipt)
+	}
+	return receipts
+}
+
+func delivered(t *testing.T, f field) {
+	t.Helper()
+	st, err := f.l.State(ctx, f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Undelivered != 0 {
+		t.Errorf("laptop %s: %d versions not delivered", f.l.DeviceID()[:8], st.Undelivered)
+	}
+}
+
+// Two laptops, one district: enrol, collect, send by USB and by HTTP,
+// duplicates, the same visit edited on both laptops, the conflict resolved
+// at the district, receipts back, everything delivered.
+func TestEndToEnd(t *testing.T) {
+	var handler http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	defer srv.Close()
+	d, err := district.Init(t.TempDir(), "市南区总工会", srv.URL, district.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	handler = d.Handler(nil)
+
+	a := newField(t, d, "张伟")
+	forms, err := survey.LoadForms(assets.Forms())
+	if err != nil {
+		t.Fatal(err)
+	}
+	visitForm, _ := forms.Latest("visit")
+
+	// Laptop A visits an enterprise and sends it by USB stick.
+	e, err := a.db.SaveEnterprise(ctx, survey.Enterprise{Name: "青岛海信电器股份有限公司", USCC: "91370200163562681G", District: "市南区"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.db.CreateVisit(ctx, e.ID, visitForm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Answers = survey.SampleVisitAnswers(time.Now().Format("2006-01-02"), 2)
+	if v, _, err = a.db.FinalizeVisit(ctx, v, visitForm); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.db.AddResponse(ctx, survey.Response{EnterpriseID: e.ID, VisitID: v.ID, FormID: "worker_questionnaire", FormVersion: 1, Answers: survey.Answers{"sat_overall": "5"}}); err != nil {
+		t.Fatal(err)
+	}
+	receipts := exportUSB(t, d, a)
+	// The same bundle again (USB and then HTTP): a duplicate, nothing new.
+	before := countVersions(t, d.DB())
+	// Before the receipt came back by USB, the laptop also uploads: the
+	// district answers 200 with the receipt.
+	if _, err := a.l.Push(ctx, a.db, srv.Client(), nil); err != nil {
+		t.Fatalf("push of an already imported bundle: %v", err)
+	}
+	for _, r := range receipts {
+		if _, err := a.l.ApplyReceipt(ctx, a.db, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	delivered(t, a)
+	if after := countVersions(t, d.DB()); after != before {
+		t.Errorf("re-sent bundle added %d versions", after-before)
+	}
+	if got, err := d.DB().Visit(ctx, v.ID); err != nil || got.Status != survey.VisitFinalized {
+		t.Fatalf("district visit: %+v %v", got.Status, err)
+	}
+
+	// Laptop B is assigned the enterprise and receives its records.
+	b := newField(t, d, "李娜")
+	if _, err := d.Assign(ctx, b.l.DeviceID(), []string{e.USCC}); err != nil {
+		t.Fatal(err)
+	}
+	down, n, err := d.ExportDown(ctx, b.l.DeviceID())
+	if err != nil || down == nil {
+		t.Fatalf("ExportDown: %d %v", n, err)
+	}
+	if _, err := b.l.Import(ctx, b.db, down); err != nil {
+		t.Fatal(err)
+	}
+	vb, err := b.db.Visit(ctx, v.ID)
+	if err != nil {
+		t.Fatalf("laptop B did not receive the visit: %v", err)
+	}
+
+	// Both laptops edit the same field of the same visit.
+	v.EditReason, vb.EditReason = "补充", "补充"
+	v.Answers["difficulties_note"] = "订单恢复七成（张伟）"
+	vb.Answers["difficulties_note"] = "订单恢复五成（李娜）"
+	if _, err := a.db.SaveVisit(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.SaveVisit(ctx, vb); err != nil {
+		t.Fatal(err)
+	}
+	// A by USB, B over HTTP.
+	for _, r := range exportUSB(t, d, a) {
+		a.l.ApplyReceipt(ctx, a.db, r)
+	}
+	if _, err := b.l.Push(ctx, b.db, srv.Client(), nil); err != nil {
+		t.Fatalf("push: %v", err)
+	}
+	cs, err := d.Conflicts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 || cs[0].RecordID != v.ID || !cs[0].Hard {
+		t.Fatalf("conflicts %+v, want one hard conflict on the visit", cs)
+	}
+	var pick string
+	for _, h := range cs[0].Heads {
+		if h.DeviceID == b.l.DeviceID() {
+			pick = h.VersionID
+		}
+	}
+	if _, err := d.Resolve(ctx, v.ID, pick, nil, "王主任", "电话核实，以李娜记录为准"); err != nil {
+		t.Fatal(err)
+	}
+	if cs, _ := d.Conflicts(ctx); len(cs) != 0 {
+		t.Errorf("conflict still open: %+v", cs)
+	}
+	got, _ := d.DB().Visit(ctx, v.ID)
+	if got.Answers["difficulties_note"] != "订单恢复五成（李娜）" {
+		t.Errorf("resolved visit says %v", got.Answers["difficulties_note"])
+	}
+	// The resolution travels down to B.
+	down, _, err = d.ExportDown(ctx, b.l.DeviceID())
+	if err != nil || down == nil {
+		t.Fatalf("second ExportDown: %v", err)
+	}
+	if _, err := b.l.Import(ctx, b.db, down); err != nil {
+		t.Fatal(err)
+	}
+	if hs, _ := b.db.Heads(ctx, v.ID); len(hs) != 1 {
+		t.Errorf("laptop B still has %d heads after the resolution came down", len(hs))
+	}
+	delivered(t, a)
+	delivered(t, b)
+	// The anonymous response reached the district without a device.
+	rs, _ := d.DB().Responses(ctx, storage.ResponseFilter{VisitID: v.ID})
+	if len(rs) != 1 {
+		t.Errorf("%d responses at the district, want 1", len(rs))
+	}
+}
+
+func countVersions(t *testing.T, db *storage.DB) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM versions`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
