@@ -81,3 +81,16 @@ func TestSafeFileName(t *testing.T) {
 		}
 	}
 }
+
+func TestSettingsPrintsAllFinishedVisits(t *testing.T) {
+	u := newTestUI(t)
+	printableVisits(t, u, 2)
+	var s *settingsScreen
+	onUIAndWait(func() { s = showSettings(u) })
+	onUIAndWait(func() { s.printAll.OnTapped() })
+	waitIdle()
+	files, _ := filepath.Glob(filepath.Join(u.db.Dir(), "打印", "*.pdf"))
+	if len(files) != 1 || !strings.Contains(filepath.Base(files[0]), "批量2份") {
+		t.Fatalf("PDFs in 打印: %v, want one batch of 2", files)
+	}
+}

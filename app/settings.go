@@ -14,11 +14,13 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"zoufang/storage"
+	"zoufang/survey"
 )
 
 // settingsScreen edits the profile, the font size and imports rosters.
 type settingsScreen struct {
 	u          *ui
+	printAll   *widget.Button
 	name       *widget.Entry
 	district   *widget.SelectEntry
 	team       *widget.Entry
@@ -63,6 +65,8 @@ func newSettingsScreen(u *ui) *settingsScreen {
 	s.lastImport = widget.NewLabel("")
 	s.lastImport.Wrapping = fyne.TextWrapWord
 
+	s.printAll = widget.NewButtonWithIcon("批量打印已完成的走访记录", theme.DocumentPrintIcon(), s.onPrintAll)
+
 	prof := widget.NewForm(
 		widget.NewFormItem("调查员姓名", s.name),
 		widget.NewFormItem("所属区市", s.district),
@@ -78,6 +82,7 @@ func newSettingsScreen(u *ui) *settingsScreen {
 		heading("调查员信息"), prof, s.errLabel, container.NewHBox(s.saveBtn),
 		widget.NewSeparator(), heading("显示"), s.largeFont,
 		widget.NewSeparator(), heading("企业名录"), importHelp, container.NewHBox(s.importBtn), s.lastImport,
+		widget.NewSeparator(), heading("打印"), container.NewHBox(s.printAll),
 		widget.NewSeparator(), heading("本机"), dev,
 	)
 	s.content = container.NewVScroll(container.NewPadded(body))
@@ -212,4 +217,24 @@ func (s *settingsScreen) showImportReport(name string, rep storage.ImportReport)
 	}
 	d := dialog.NewCustom("导入结果", "知道了", container.NewVBox(body...), s.u.win)
 	d.Show()
+}
+
+// onPrintAll prints every finalized or signed visit into one PDF (with
+// progress), for the enterprise sign-off round or the office's files.
+func (s *settingsScreen) onPrintAll() {
+	ctx := context.Background()
+	var all []survey.Visit
+	for _, st := range []survey.VisitStatus{survey.VisitFinalized, survey.VisitSigned} {
+		vs, err := s.u.db.Visits(ctx, storage.VisitFilter{Status: st})
+		if err != nil {
+			dialog.ShowError(userError("读取走访记录失败", err), s.u.win)
+			return
+		}
+		all = append(all, vs...)
+	}
+	if len(all) == 0 {
+		dialog.ShowInformation("批量打印", "还没有已完成的走访记录。", s.u.win)
+		return
+	}
+	s.u.printVisits(all)
 }
