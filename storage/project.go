@@ -19,12 +19,13 @@ func (tx *Tx) project(recordID string) error {
 	if len(heads) == 0 {
 		return fmt.Errorf("project %s: no heads", recordID)
 	}
-	return tx.projectTip(heads[0], len(heads) > 1)
+	return tx.projectTip(heads[0], len(heads) > 1, nil)
 }
 
 // projectTip writes the projection row of a record whose provisional winner
-// is tip.
-func (tx *Tx) projectTip(tip survey.Version, conflicted bool) error {
+// is tip. decoded, when not nil, is tip's payload as the record struct the
+// caller just encoded, which spares decoding it again on bulk imports.
+func (tx *Tx) projectTip(tip survey.Version, conflicted bool, decoded any) error {
 	recordID := tip.RecordID
 	conflict := 0
 	if conflicted {
@@ -50,9 +51,11 @@ func (tx *Tx) projectTip(tip survey.Version, conflicted bool) error {
 	}
 	switch tip.Kind {
 	case survey.KindEnterprise:
-		var e survey.Enterprise
-		if err := json.Unmarshal(tip.Payload, &e); err != nil {
-			return bad(err)
+		e, ok := decoded.(survey.Enterprise)
+		if !ok {
+			if err := json.Unmarshal(tip.Payload, &e); err != nil {
+				return bad(err)
+			}
 		}
 		keys := searchKeys(e.Name)
 		tx.touched[recordID] = true

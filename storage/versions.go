@@ -313,7 +313,7 @@ func (tx *Tx) putReceived(v survey.Version, res *PutResult) error {
 		}
 		fresh = n == 0
 	}
-	if err := tx.apply(v, false, fresh); err != nil {
+	if err := tx.apply(v, false, fresh, nil); err != nil {
 		return err
 	}
 	res.Applied++
@@ -399,7 +399,7 @@ func compactJSON(p []byte) json.RawMessage {
 // heads and refreshes its projection.
 // fresh says the record has no versions yet, which saves the heads lookup
 // on bulk creation (roster import).
-func (tx *Tx) apply(v survey.Version, local, fresh bool) error {
+func (tx *Tx) apply(v survey.Version, local, fresh bool, decoded any) error {
 	parents, err := json.Marshal(nonNil(v.Parents))
 	if err != nil {
 		return err
@@ -426,7 +426,7 @@ func (tx *Tx) apply(v survey.Version, local, fresh bool) error {
 		return fmt.Errorf("move heads: %w", err)
 	}
 	if fresh {
-		return tx.projectTip(v, false)
+		return tx.projectTip(v, false, decoded)
 	}
 	return tx.project(v.RecordID)
 }
@@ -484,7 +484,7 @@ func (tx *Tx) createVersion(kind survey.RecordKind, recordID string, formID stri
 			}
 		}
 	}
-	if err := tx.apply(v, true, fresh); err != nil {
+	if err := tx.apply(v, true, fresh, payload); err != nil {
 		return v, err
 	}
 	return v, nil
