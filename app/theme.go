@@ -10,14 +10,13 @@ import (
 	"zoufang/assets"
 )
 
-// The embedded Noto Sans SC, wrapped once so Fyne caches the parsed faces by
-// resource name.
+// The embedded screen fonts, wrapped once.
 var (
-	fontRegular = fyne.NewStaticResource("NotoSansSC-Regular.ttf", assets.FontRegular)
-	fontBold    = fyne.NewStaticResource("NotoSansSC-Bold.ttf", assets.FontBold)
+	fontRegular = fyne.NewStaticResource("NotoSansCJKsc-Regular.otf", assets.ScreenFontRegular)
+	fontBold    = fyne.NewStaticResource("NotoSansCJKsc-Bold.otf", assets.ScreenFontBold)
 )
 
-// zoufangTheme serves Noto Sans SC for every text style, so Chinese renders
+// zoufangTheme serves Noto Sans CJK SC for every text style, so Chinese renders
 // on machines without CJK fonts, and a calm light palette with strong text
 // contrast for older users. large scales text and controls up by a third.
 type zoufangTheme struct {
@@ -65,7 +64,7 @@ func (t *zoufangTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.C
 	return theme.DefaultTheme().Color(n, theme.VariantLight)
 }
 
-// Font returns Noto Sans SC (bold for bold styles) for every style except
+// Font returns Noto Sans CJK SC (bold for bold styles) for every style except
 // symbols, which stay with Fyne's own symbol font.
 func (t *zoufangTheme) Font(s fyne.TextStyle) fyne.Resource {
 	if s.Symbol {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -9,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/image/font/sfnt"
+	"github.com/go-text/typesetting/font"
 
 	"zoufang/assets"
 
@@ -44,19 +45,73 @@ func TestThemeFonts(t *testing.T) {
 	}
 }
 
-// TestFontCoversUIText checks that every non-ASCII character of every
-// string literal in the GUI's source has a glyph in both embedded fonts, so
-// no label falls back to a system font or a missing-glyph box on a laptop
-// without Chinese fonts.
-func TestFontCoversUIText(t *testing.T) {
-	fonts := map[string]*sfnt.Font{}
-	for name, data := range map[string][]byte{"regular": assets.FontRegular, "bold": assets.FontBold} {
-		f, err := sfnt.Parse(data)
+// embeddedFonts parses the four shipped CJK fonts with go-text, the
+// parser Fyne draws with.
+func embeddedFonts(t *testing.T) map[string]*font.Face {
+	t.Helper()
+	fonts := map[string]*font.Face{}
+	for name, data := range map[string][]byte{
+		"screen regular": assets.ScreenFontRegular, "screen bold": assets.ScreenFontBold,
+		"PDF regular": assets.PDFFontRegular, "PDF bold": assets.PDFFontBold,
+	} {
+		f, err := font.ParseTTF(bytes.NewReader(data))
 		if err != nil {
 			t.Fatalf("parse %s font: %v", name, err)
 		}
 		fonts[name] = f
 	}
+	return fonts
+}
+
+// TestScreenAndPDFFontsCoverTheSameText: what a worker can type on screen
+// must also print on the visit record, and the screen fonts must draw real
+// outlines (a CFF face that parses but yields empty glyphs would show
+// blanks).
+func TestScreenAndPDFFontsCoverTheSameText(t *testing.T) {
+	fonts := embeddedFonts(t)
+	runes := func(f *font.Face) map[rune]bool {
+		set := map[rune]bool{}
+		for it := f.Cmap.Iter(); it.Next(); {
+			r, _ := it.Char()
+			set[r] = true
+		}
+		return set
+	}
+	want := runes(fonts["PDF regular"])
+	if len(want) < 30000 {
+		t.Fatalf("PDF font maps %d characters, want the full set of about 30,890", len(want))
+	}
+	for name, f := range fonts {
+		got := runes(f)
+		for r := range want {
+			if !got[r] {
+				t.Errorf("%s font has no glyph for %q (U+%04X)", name, r, r)
+				break
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s font maps %d characters, the PDF font %d", name, len(got), len(want))
+		}
+		for _, r := range "走访职工协商䶮" {
+			gid, ok := f.NominalGlyph(r)
+			if !ok {
+				t.Errorf("%s: no glyph for %q", name, r)
+				continue
+			}
+			out, ok := f.GlyphData(gid).(font.GlyphOutline)
+			if !ok || len(out.Segments) < 4 {
+				t.Errorf("%s: glyph for %q has no outline (%T)", name, r, f.GlyphData(gid))
+			}
+		}
+	}
+}
+
+// TestFontCoversUIText checks that every non-ASCII character of every
+// string literal in the GUI's source has a glyph in every embedded font, so
+// no label falls back to a system font or a missing-glyph box on a laptop
+// without Chinese fonts, and every label prints.
+func TestFontCoversUIText(t *testing.T) {
+	fonts := embeddedFonts(t)
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
@@ -90,10 +145,9 @@ func TestFontCoversUIText(t *testing.T) {
 	if len(seen) < 100 {
 		t.Fatalf("only %d distinct non-ASCII characters found in the GUI source", len(seen))
 	}
-	var buf sfnt.Buffer
 	for r, file := range seen {
 		for name, f := range fonts {
-			if gi, err := f.GlyphIndex(&buf, r); err != nil || gi == 0 {
+			if _, ok := f.NominalGlyph(r); !ok {
 				t.Errorf("%s font has no glyph for %q (U+%04X, used in %s)", name, r, r, file)
 			}
 		}

@@ -8,14 +8,27 @@ import (
 	"io/fs"
 )
 
-// FontRegular and FontBold are Noto Sans SC (SIL OFL 1.1, see fonts/OFL.txt),
-// shipped as plain TrueType because Fyne cannot read .ttc collections and
-// gofpdf cannot read CFF outlines.
+// The shipped CJK fonts (SIL OFL 1.1, see fonts/OFL.txt) come in two
+// outline formats for two readers covering the same 30,890 characters.
 var (
+	// PDFFontRegular and PDFFontBold are Noto Sans SC in TrueType outlines,
+	// the only ones gofpdf can embed.
+	//
 	//go:embed fonts/NotoSansSC-Regular.ttf
-	FontRegular []byte
+	PDFFontRegular []byte
 	//go:embed fonts/NotoSansSC-Bold.ttf
-	FontBold []byte
+	PDFFontBold []byte
+
+	// ScreenFontRegular and ScreenFontBold are Noto Sans CJK SC in its
+	// original CFF outlines (scripts/subset-fonts.py), for the GUI: Fyne's
+	// text shaper decodes CFF glyphs as they are drawn but every TrueType
+	// glyph when it loads a face, and it loads a face per text style, so
+	// the TrueType files would cost about 31 MB of heap per load, these 6.
+	//
+	//go:embed fonts/NotoSansCJKsc-Regular.otf
+	ScreenFontRegular []byte
+	//go:embed fonts/NotoSansCJKsc-Bold.otf
+	ScreenFontBold []byte
 )
 
 //go:embed forms

@@ -98,8 +98,8 @@ const (
 // newDoc creates a deterministic A4 document with the CJK font registered.
 func newDoc() *gofpdf.Fpdf {
 	pdf := gofpdf.New("P", "mm", "A4", "")
-	pdf.AddUTF8FontFromBytes(fontFamily, "", assets.FontRegular)
-	pdf.AddUTF8FontFromBytes(fontFamily, "B", assets.FontBold)
+	pdf.AddUTF8FontFromBytes(fontFamily, "", assets.PDFFontRegular)
+	pdf.AddUTF8FontFromBytes(fontFamily, "B", assets.PDFFontBold)
 	pdf.SetCreationDate(fixedCreation)
 	pdf.SetModificationDate(fixedCreation)
 	pdf.SetCatalogSort(true)
