@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"testing"
 	"time"
@@ -19,12 +20,26 @@ import (
 func buildBinary(tb testing.TB) string {
 	tb.Helper()
 	bin := filepath.Join(tb.TempDir(), "zoufang")
-	cmd := exec.Command("go", "build", "-o", bin, "zoufang")
+	cmd := exec.Command("go", "build", "-tags", buildTags(), "-o", bin, "zoufang")
 	cmd.Dir = ".."
 	if out, err := cmd.CombinedOutput(); err != nil {
 		tb.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// buildTags returns the -tags this test binary was built with (make test
+// and make bench pass no_emoji), so the binary under test is built the way
+// the Makefile ships it.
+func buildTags() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "-tags" {
+				return s.Value
+			}
+		}
+	}
+	return ""
 }
 
 // shotResult is what one --screenshot run reports on stderr.
