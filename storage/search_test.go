@@ -1,10 +1,13 @@
 package storage
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/mozillazg/go-pinyin"
+
+	"zoufang/survey"
 )
 
 func TestSearchEnterprises(t *testing.T) {
@@ -86,5 +89,54 @@ func TestSearchIndexFollowsEdits(t *testing.T) {
 	}
 	if got, _ := db.SearchEnterprises(ctx, EnterpriseQuery{Text: "bdjx"}); len(got) != 1 || got[0].ID != e.ID {
 		t.Errorf("new name not found: %v", got)
+	}
+}
+
+// Edits after the index was built (renames that move an enterprise in the
+// pinyin order, new enterprises, including names with equal collation keys)
+// leave it exactly as a fresh build from the table would be.
+func TestSearchIndexPatchesMatchAFreshBuild(t *testing.T) {
+	dir := t.TempDir()
+	db, err := OpenDir(dir, Options{DeviceID: testDevice, Author: testAuthor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	names := []string{"青岛海信", "崂山矿泉水", "阿里物流", "Zeta科技", "zeta科技", "八方快递", "城阳纺织", "青岛海信", "东方机械"}
+	var ents []survey.Enterprise
+	for i := range 40 {
+		ents = append(ents, addEnterprise(t, db, fmt.Sprintf("%s%d", names[i%len(names)], i%7), uscc(fmt.Sprintf("913702000000%05d", i))))
+	}
+	if err := db.WarmSearch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range ents[:15] {
+		e.Name = names[(i*5)%len(names)] + "新"
+		if i%4 == 0 {
+			e.District = "黄岛区"
+		}
+		if _, err := db.SaveEnterprise(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 10 {
+		addEnterprise(t, db, names[i%len(names)]+"分公司", uscc(fmt.Sprintf("913702000001%05d", i)))
+	}
+	fresh, err := OpenDir(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if err := fresh.WarmSearch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, want := db.index.entries, fresh.index.entries
+	if !db.index.built || len(got) != len(want) {
+		t.Fatalf("patched index: built %v, %d entries; fresh: %d", db.index.built, len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("entry %d: patched %q %q %s, fresh %q %q %s", i, got[i].id, got[i].hay, got[i].district.Value(), want[i].id, want[i].hay, want[i].district.Value())
+		}
 	}
 }
