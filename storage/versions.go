@@ -417,6 +417,7 @@ func (tx *Tx) apply(v survey.Version, local, fresh bool, decoded any) error {
 		v.Created.UTC().Format(time.RFC3339Nano), del, []byte(v.Payload), loc); err != nil {
 		return fmt.Errorf("store version %s: %w", v.VersionID, err)
 	}
+	tx.stored++
 	for _, p := range v.Parents {
 		if err := tx.exec(`DELETE FROM heads WHERE record_id = ? AND version_id = ?`, v.RecordID, p); err != nil {
 			return fmt.Errorf("move heads: %w", err)
