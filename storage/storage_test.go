@@ -2,7 +2,9 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -72,14 +74,15 @@ func TestOpenSetsPragmasAndMigratesOnce(t *testing.T) {
 			t.Fatalf("open #%d: %v", i+1, err)
 		}
 		var mode string
-		var syncMode, fk int
+		var syncMode, fk, pageSize int
 		if err := db.write.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
 			t.Fatal(err)
 		}
 		db.write.QueryRow(`PRAGMA synchronous`).Scan(&syncMode)
 		db.write.QueryRow(`PRAGMA foreign_keys`).Scan(&fk)
-		if mode != "wal" || syncMode != 2 || fk != 1 {
-			t.Errorf("journal_mode=%s synchronous=%d foreign_keys=%d, want wal 2 (FULL) 1", mode, syncMode, fk)
+		db.read.QueryRow(`PRAGMA page_size`).Scan(&pageSize)
+		if mode != "wal" || syncMode != 2 || fk != 1 || pageSize != 16384 {
+			t.Errorf("journal_mode=%s synchronous=%d foreign_keys=%d page_size=%d, want wal 2 (FULL) 1 16384", mode, syncMode, fk, pageSize)
 		}
 		var n int
 		db.write.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
@@ -87,6 +90,30 @@ func TestOpenSetsPragmasAndMigratesOnce(t *testing.T) {
 			t.Error("no migration recorded")
 		}
 		db.Close()
+	}
+}
+
+// A database made with SQLite's default 4 KB pages (by an earlier version)
+// keeps them and its data; only new databases get 16 KB pages.
+func TestOpenKeepsAnExistingPageSize(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := sql.Open("sqlite", filepath.Join(dir, "zoufang.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`PRAGMA journal_mode=WAL; CREATE TABLE kept (x INTEGER); INSERT INTO kept VALUES (42)`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	db, err := OpenDir(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var pageSize, x int
+	db.read.QueryRow(`PRAGMA page_size`).Scan(&pageSize)
+	if err := db.read.QueryRow(`SELECT x FROM kept`).Scan(&x); err != nil || x != 42 || pageSize != 4096 {
+		t.Errorf("page_size %d, kept row %d (%v); want 4096 and 42", pageSize, x, err)
 	}
 }
 
