@@ -244,7 +244,8 @@ func addFramePainted(win fyne.Window) <-chan struct{} {
 
 // captureFirstFrame waits for the first painted frame and reports the time
 // since start on stderr, lets background loading finish, reports the peak
-// memory so far, saves the window to path as PNG and quits. It runs on its own goroutine.
+// memory so far, saves the window to path as PNG and quits. It runs on its
+// own goroutine.
 //
 // The image is the GL canvas capture where the driver can read the front
 // buffer; where it cannot (Mesa on Xvfb returns zeros), the same widget
