@@ -95,6 +95,9 @@ func Open(path string, opt Options) (*DB, error) {
 	}
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + q.Encode()
+	if err := createFile(abs); err != nil {
+		return nil, err
+	}
 
 	write, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -121,6 +124,33 @@ func Open(path string, opt Options) (*DB, error) {
 	return db, nil
 }
 
+// createFile makes sure the database file exists with its first table,
+// creating it with 16 KB pages instead of SQLite's 4 KB when it is new: a
+// bulk write (roster import, merging a bundle) then makes a quarter of the
+// WAL write calls, which dominate it on machines where system calls are
+// dear (district import of 10,000 visits: 3,300 -> 5,990 visits/s; roster
+// import 17,500 -> 20,400 rows/s; autosave p99 unchanged). The page size
+// only takes effect while the file is empty and not yet in WAL mode, so
+// this runs on a connection of its own before the WAL pragma; on an
+// existing database it changes nothing. Several processes may run it on
+// one new file at once: SQLite's locks order them and the table is
+// created once.
+func createFile(path string) error {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "page_size(16384)")
+	conn, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer conn.Close()
+	if _, err := conn.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`); err != nil {
+		return wrapUser(err, "open", "无法打开数据库 %s", path)
+	}
+	return nil
+}
+
 // Close closes the database.
 func (db *DB) Close() error {
 	return errors.Join(db.read.Close(), db.write.Close())
@@ -138,28 +168,53 @@ func (db *DB) now() time.Time { return db.opt.Now().UTC().Round(0) }
 // migrate applies the embedded migrations that have not been applied yet,
 // each in its own transaction, in the order of their number.
 func (db *DB) migrate(ctx context.Context) error {
-	var tables int
-	if err := db.write.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema`).Scan(&tables); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	// A new database gets 16 KB pages instead of SQLite's 4 KB: a bulk
-	// write (roster import, merging a bundle) then makes a quarter of the
-	// WAL write calls, which dominate it on machines where system calls
-	// are dear (district import of 10,000 visits: 3,300 -> 5,990 visits/s;
-	// roster import 17,500 -> 20,400 rows/s; autosave p99 unchanged). The
-	// page size can only be set before the first table and outside WAL.
-	if tables == 0 {
-		for _, q := range []string{`PRAGMA journal_mode=DELETE`, `PRAGMA page_size=16384`, `VACUUM`, `PRAGMA journal_mode=WAL`} {
-			if _, err := db.write.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("migrate: %s: %w", q, err)
-			}
-		}
-	}
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return db.applyMigrations(ctx, sub,
+		`SELECT count(*) FROM schema_migrations WHERE version = ?`,
+		`INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`)
+}
+
+// MigrateOwned applies the numbered migrations of a package that owns its
+// own tables (the district's sync state, the workbench's accounts): fsys
+// holds NNNN_name.sql files at its root, numbered per owner from 1, each
+// applied once in its own transaction and recorded under the owner's name.
+// Keeping a package's schema beside its code makes the rule "a table
+// belongs to one package" visible; storage only runs the files. Safe when
+// several processes open the same database at once: each file's check and
+// application happen in one write transaction.
+func (db *DB) MigrateOwned(ctx context.Context, owner string, fsys fs.FS) error {
+	if owner == "" {
+		return errors.New("migrate: owner name is empty")
+	}
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS owned_migrations (
+		owner TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied TEXT NOT NULL,
+		PRIMARY KEY (owner, version)) WITHOUT ROWID`); err != nil {
+		return fmt.Errorf("migrate %s: %w", owner, err)
+	}
+	if err := db.applyMigrations(ctx, fsys,
+		`SELECT count(*) FROM owned_migrations WHERE owner = `+quoteSQL(owner)+` AND version = ?`,
+		`INSERT INTO owned_migrations (owner, version, name, applied) VALUES (`+quoteSQL(owner)+`, ?, ?, ?)`); err != nil {
+		return fmt.Errorf("migrate %s: %w", owner, err)
+	}
+	return nil
+}
+
+func quoteSQL(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// applyMigrations runs the NNNN_name.sql files at the root of fsys in
+// number order. done counts the applied rows for a version; record inserts
+// (version, name, applied). The check runs inside the migration's own
+// write transaction (BEGIN IMMEDIATE), so two processes opening a new
+// database at once cannot both apply a file.
+func (db *DB) applyMigrations(ctx context.Context, fsys fs.FS, done, record string) error {
+	names, err := fs.Glob(fsys, "*.sql")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -170,28 +225,20 @@ func (db *DB) migrate(ctx context.Context) error {
 	var ms []mig
 	seen := map[int]string{}
 	for _, name := range names {
-		base := filepath.Base(name)
-		num, _, ok := strings.Cut(base, "_")
+		num, _, ok := strings.Cut(name, "_")
 		n, err := strconv.Atoi(num)
 		if !ok || err != nil || n <= 0 {
-			return fmt.Errorf("migrate: file %s is not named NNNN_name.sql", base)
+			return fmt.Errorf("migrate: file %s is not named NNNN_name.sql", name)
 		}
 		if other, dup := seen[n]; dup {
-			return fmt.Errorf("migrate: %s and %s have the same number", other, base)
+			return fmt.Errorf("migrate: %s and %s have the same number", other, name)
 		}
-		seen[n] = base
+		seen[n] = name
 		ms = append(ms, mig{n, name})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].n < ms[j].n })
 	for _, m := range ms {
-		var done int
-		if err := db.write.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.n).Scan(&done); err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		if done > 0 {
-			continue
-		}
-		body, err := migrations.ReadFile(m.name)
+		body, err := fs.ReadFile(fsys, m.name)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
@@ -199,12 +246,20 @@ func (db *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
+		var n int
+		if err := tx.QueryRowContext(ctx, done, m.n).Scan(&n); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if n > 0 {
+			tx.Rollback()
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("migrate %s: %w", filepath.Base(m.name), err)
+			return fmt.Errorf("migrate %s: %w", m.name, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
-			m.n, filepath.Base(m.name), db.now().Format(time.RFC3339)); err != nil {
+		if _, err := tx.ExecContext(ctx, record, m.n, m.name, db.now().Format(time.RFC3339)); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migrate: %w", err)
 		}
