@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"zoufang/audit"
 	"zoufang/storage"
 	"zoufang/survey"
 )
@@ -194,7 +195,8 @@ func (d *District) Resolve(ctx context.Context, recordID, pick string, merged js
 		if _, err := tx.PutVersions([]survey.Version{v}); err != nil {
 			return err
 		}
-		return logTx(tx, d.now().UTC(), who, "resolve", fmt.Sprintf("记录 %s 的冲突以版本 %s 解决（选用 %s）：%s", recordID, v.VersionID, pick, why))
+		return audit.Record(tx, audit.Entry{At: d.now().UTC(), Actor: who, Action: "resolve", Target: recordID,
+			Detail: fmt.Sprintf("记录 %s 的冲突以版本 %s 解决（选用 %s）", recordID, v.VersionID, pick), Reason: why})
 	})
 	return v, err
 }

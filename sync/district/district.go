@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"zoufang/audit"
 	"zoufang/storage"
 	"zoufang/sync"
 )
@@ -116,6 +117,10 @@ func Open(dir string, opt Options) (*District, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := audit.Migrate(context.Background(), db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return &District{dir: dir, db: db, keys: keys, now: opt.Now, lim: opt.Limits}, nil
 }
 
@@ -182,7 +187,8 @@ func (d *District) Enroll(req []byte) ([]byte, string, error) {
 			r.DeviceID, r.DeviceName, r.Investigator, req, r.Fingerprint(), now.Format(time.RFC3339)); err != nil {
 			return err
 		}
-		return logTx(tx, now, "区总工会", "enroll", fmt.Sprintf("登记设备 %s（%s，%s），指纹 %s", r.DeviceID, r.DeviceName, r.Investigator, r.Fingerprint()))
+		return audit.Record(tx, audit.Entry{At: now, Actor: "区总工会", Action: "enroll", Target: r.DeviceID,
+			Detail: fmt.Sprintf("登记设备 %s（%s，%s），指纹 %s", r.DeviceID, r.DeviceName, r.Investigator, r.Fingerprint())})
 	})
 	if err != nil {
 		return nil, "", err
@@ -203,7 +209,8 @@ func (d *District) Revoke(deviceID, who, reason string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("没有在用的设备 %s", deviceID)
 		}
-		return logTx(tx, now, who, "revoke", fmt.Sprintf("停用设备 %s：%s", deviceID, reason))
+		return audit.Record(tx, audit.Entry{At: now, Actor: who, Action: "revoke", Target: deviceID,
+			Detail: fmt.Sprintf("停用设备 %s", deviceID), Reason: reason})
 	})
 }
 
@@ -230,28 +237,12 @@ func (d *District) Devices(ctx context.Context) ([]Device, error) {
 	return out, rows.Err()
 }
 
-func logTx(tx *storage.Tx, at time.Time, who, action, detail string) error {
-	_, err := tx.Exec(`INSERT INTO district_log (at, who, action, detail) VALUES (?, ?, ?, ?)`, at.Format(time.RFC3339), who, action, detail)
-	return err
-}
-
-// LogEntry is one recorded decision.
-type LogEntry struct{ At, Who, Action, Detail string }
-
-// Log returns the decisions recorded, oldest first.
-func (d *District) Log(ctx context.Context) ([]LogEntry, error) {
-	rows, err := d.db.Query(ctx, `SELECT at, who, action, detail FROM district_log ORDER BY rowid`)
-	if err != nil {
-		return nil, err
+// Log returns the recorded decisions, oldest first (the workbench reads
+// the audit log with filters through package audit).
+func (d *District) Log(ctx context.Context) ([]audit.Entry, error) {
+	es, _, err := audit.List(ctx, d.db, audit.Filter{})
+	for i, j := 0, len(es)-1; i < j; i, j = i+1, j-1 {
+		es[i], es[j] = es[j], es[i]
 	}
-	defer rows.Close()
-	var out []LogEntry
-	for rows.Next() {
-		var e LogEntry
-		if err := rows.Scan(&e.At, &e.Who, &e.Action, &e.Detail); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return es, err
 }

@@ -344,7 +344,7 @@ func TestConflictsAndResolution(t *testing.T) {
 		t.Errorf("after resolve: %+v", cs)
 	}
 	log, _ := d.Log(ctx)
-	if last := log[len(log)-1]; last.Who != "王主任" || !strings.Contains(last.Detail, "李娜记录为准") {
+	if last := log[len(log)-1]; last.Actor != "王主任" || last.Target != rec || !strings.Contains(last.Reason, "李娜记录为准") {
 		t.Errorf("log %+v", last)
 	}
 	// The resolution goes down to the laptops that work on the enterprise.

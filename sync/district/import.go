@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"zoufang/audit"
 	"zoufang/storage"
 	"zoufang/survey"
 	"zoufang/sync"
@@ -283,7 +284,8 @@ func (d *District) quarantine(ctx context.Context, h sync.Header, hash sync.Hash
 		if err != nil {
 			return err
 		}
-		return logTx(tx, d.now().UTC(), "系统", "quarantine", fmt.Sprintf("设备 %s 第 %d 号同步包已隔离：%s", h.DeviceID, h.Seq, reason))
+		return audit.Record(tx, audit.Entry{At: d.now().UTC(), Actor: audit.System, Action: "quarantine", Target: h.DeviceID,
+			Detail: fmt.Sprintf("设备 %s 第 %d 号同步包已隔离：%s", h.DeviceID, h.Seq, reason)})
 	})
 }
 
