@@ -25,6 +25,10 @@ import (
 	"zoufang/sync/district"
 )
 
+// cliActor names the person in the audit log when a command is run
+// without --by: whoever operates the server's command line.
+const cliActor = "区总工会（命令行）"
+
 type command struct {
 	name, usage, summary string
 	run                  func(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int
@@ -184,6 +188,9 @@ func runRevoke(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 	if len(args) != 1 || reason == "" {
 		fs.Usage()
 		return 2
+	}
+	if by == "" {
+		by = cliActor
 	}
 	if err := d.Revoke(args[0], by, reason); err != nil {
 		fmt.Fprintln(errOut, "停用失败：", err)
