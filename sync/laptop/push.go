@@ -36,8 +36,11 @@ type PushResult struct {
 // Message is a plain-language summary for the investigator.
 func (r PushResult) Message() string {
 	msg := "没有需要上传的数据"
-	if r.Sent > 0 {
+	switch {
+	case r.Sent > 0:
 		msg = fmt.Sprintf("已上传 %d 个同步包，%d 个已送达区总工会", r.Sent, r.Delivered)
+	case r.Delivered > 0:
+		msg = fmt.Sprintf("%d 个同步包已送达区总工会，无需上传", r.Delivered)
 	}
 	if r.Waiting > 0 {
 		msg += fmt.Sprintf("，%d 个区总工会尚未确认（缺少更早的同步包，请用U盘补交或稍后再上传）", r.Waiting)
@@ -79,6 +82,19 @@ func (l *Laptop) Push(ctx context.Context, db *storage.DB, client *http.Client, 
 	for i, b := range pending {
 		if progress != nil {
 			progress(i, len(pending))
+		}
+		// A receipt may already acknowledge this bundle: one brought back
+		// by USB after the list was made, or the answer to an earlier
+		// upload of this run, which lists every bundle the district holds
+		// (a USB delivery of later bundles included). Its bytes are gone
+		// once delivered, and there is nothing left to send.
+		done, err := l.isDelivered(ctx, db, b.Seq)
+		if err != nil {
+			return res, err
+		}
+		if done {
+			res.Delivered++
+			continue
 		}
 		data, err := bundleData(ctx, db, b.Seq)
 		if err != nil {
