@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -66,7 +65,7 @@ func (u *ui) writeVisitPDF(visits []survey.Visit, progress progressFunc) (string
 		return "", err
 	}
 	dir := filepath.Join(u.db.Dir(), "打印")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := storage.MakePrivateDir(dir); err != nil {
 		return "", fmt.Errorf("print: %w", err)
 	}
 	var name string

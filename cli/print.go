@@ -143,7 +143,7 @@ func printVisits(ctx context.Context, db *storage.DB, forms *survey.FormSet, cam
 		}
 		return len(recs), nil
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := os.MkdirAll(out, 0o700); err != nil {
 		return 0, fmt.Errorf("print: %w", err)
 	}
 	for i, rec := range recs {

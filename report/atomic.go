@@ -31,7 +31,9 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
+	// Visit records, ledgers and exports hold names, phone numbers and
+	// workers' demands: for the user only (0600), whatever the umask.
+	if err = os.Chmod(tmp.Name(), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {

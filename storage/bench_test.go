@@ -62,6 +62,9 @@ func benchRoster(b *testing.B, n int) string {
 }
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv("ZOUFANG_STORAGE_CHILD"); dir != "" {
+		os.Exit(holdOpen(dir))
+	}
 	code := m.Run()
 	for _, d := range benchDirs {
 		os.RemoveAll(d)

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -57,7 +56,7 @@ var migrations embed.FS
 
 // OpenDir opens (creating if needed) the database of the data directory dir.
 func OpenDir(dir string, opt Options) (*DB, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := MakePrivateDir(dir); err != nil {
 		return nil, wrapUser(err, "open", "无法创建数据目录 %s", dir)
 	}
 	return Open(filepath.Join(dir, FileName), opt)
@@ -80,6 +79,9 @@ func Open(path string, opt Options) (*DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := privateDBFiles(abs); err != nil {
+		return nil, wrapUser(err, "open", "无法创建数据库文件 %s", abs)
 	}
 	q := url.Values{}
 	for _, p := range []string{

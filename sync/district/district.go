@@ -63,7 +63,7 @@ func Init(dir, name, serverURL string, opt Options) (*District, error) {
 	if _, err := os.Stat(filepath.Join(dir, KeyFile)); err == nil {
 		return nil, fmt.Errorf("目录 %s 已初始化过区级数据", dir)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := storage.MakePrivateDir(dir); err != nil {
 		return nil, err
 	}
 	if _, _, err := sync.LoadOrCreateKeys(filepath.Join(dir, KeyFile)); err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"zoufang/storage"
 	"zoufang/sync"
 )
 
@@ -56,7 +57,7 @@ func Open(dir string, opt Options) (*Laptop, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := storage.MakePrivateDir(dir); err != nil {
 		return nil, fmt.Errorf("无法创建数据目录 %s：%w", dir, err)
 	}
 	keys, _, err := sync.LoadOrCreateKeys(filepath.Join(dir, KeyFile))
