@@ -25,14 +25,19 @@ func TestDataDirFilesArePrivate(t *testing.T) {
 				t.Fatal(err)
 			}
 			os.Chmod(dir, 0o755) // whatever the test's own umask did
+			// What an earlier version left: a database others can read.
+			if err := os.WriteFile(filepath.Join(dir, "zoufang.db"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			os.Chmod(filepath.Join(dir, "zoufang.db"), 0o644)
 			work := t.TempDir()
 			req := filepath.Join(work, "req.zfreq")
 			r := runChild(t, umask, "device", "request", "--data", dir, "--out", req, "--investigator", "李明")
 			if r.code != 0 {
 				t.Fatalf("device request: %d %s", r.code, r.stderr)
 			}
-			if !strings.Contains(r.stderr, "其他用户可以访问") || !strings.Contains(r.stderr, dir) {
-				t.Errorf("the tightened directory was not logged:\n%s", r.stderr)
+			if !strings.Contains(r.stderr, "数据目录其他用户可以访问") || !strings.Contains(r.stderr, "数据库文件其他用户可以访问") || !strings.Contains(r.stderr, dir) {
+				t.Errorf("the tightened directory and database were not logged:\n%s", r.stderr)
 			}
 			data, _ := os.ReadFile(req)
 			trust, _, err := d.Enroll(data)

@@ -29,7 +29,8 @@ func MakePrivateDir(dir string) error {
 }
 
 // tighten sets path to exactly mode (no umask applies to chmod) and logs
-// the change when group or others had access.
+// the change when group or others had access to something (an empty
+// folder exposed nothing and is fixed quietly).
 // Windows has no such bits; nothing is done there.
 func tighten(path string, mode fs.FileMode, what string) error {
 	if runtime.GOOS == "windows" {
@@ -48,6 +49,11 @@ func tighten(path string, mode fs.FileMode, what string) error {
 	}
 	if was&0o077 == 0 {
 		return nil // narrower than mode (a umask such as 0277): fixed quietly
+	}
+	if st.IsDir() {
+		if es, err := os.ReadDir(path); err == nil && len(es) == 0 {
+			return nil // nothing was exposed: an empty folder made by hand
+		}
 	}
 	slog.Warn(fmt.Sprintf("%s其他用户可以访问，已改为仅本人可访问", what),
 		"path", path, "was", fmt.Sprintf("%04o", st.Mode().Perm()), "now", fmt.Sprintf("%04o", mode))
