@@ -51,9 +51,11 @@ func (r *Receipt) check() error {
 	return nil
 }
 
-// SignReceipt returns the receipt file signed by the district's signing key.
-// Created is stored in UTC to the second; a nil Accepted is written as [].
-func SignReceipt(r Receipt, district ed25519.PrivateKey) ([]byte, error) {
+// SignReceipt returns the receipt file signed by the district's signing key
+// and, after a key rotation, by earlier keys still in use (also), so that a
+// laptop that has not yet taken the new trust file verifies it too. Created
+// is stored in UTC to the second; a nil Accepted is written as [].
+func SignReceipt(r Receipt, district ed25519.PrivateKey, also ...ed25519.PrivateKey) ([]byte, error) {
 	r.Created = r.Created.UTC().Truncate(time.Second)
 	if r.Accepted == nil {
 		r.Accepted = []Hash{}
@@ -61,7 +63,7 @@ func SignReceipt(r Receipt, district ed25519.PrivateKey) ([]byte, error) {
 	if err := r.check(); err != nil {
 		return nil, fmt.Errorf("sign receipt: %w", err)
 	}
-	return signEnvelope(typeReceipt, &r, district)
+	return signEnvelope(typeReceipt, &r, append([]ed25519.PrivateKey{district}, also...)...)
 }
 
 // VerifyReceipt parses a receipt strictly and verifies it was signed by

@@ -219,30 +219,57 @@ func parseTrust(data []byte) (*Trust, *envelope, error) {
 // Re-importing the identical current file is accepted as a no-op. The
 // returned trust is what to store.
 func AcceptTrust(current *Trust, data []byte, now time.Time) (*Trust, error) {
-	t, env, err := parseTrust(data)
-	if err != nil {
-		return nil, err
+	return AcceptTrustChain(current, [][]byte{data}, now)
+}
+
+// AcceptTrustChain is AcceptTrust for a laptop several versions behind, as
+// TUF updates root metadata: files are the district's trust files in
+// increasing version order, each one signed by the signing key of the one
+// before it (the first by current's), so a laptop that slept through two key
+// rotations follows both. Only the last file must be unexpired at now: an
+// intermediate version only vouches for the next key. A version equal to
+// the one already held is skipped when it is the identical file. The
+// returned trust is the last file's, to be stored with the last file's
+// bytes.
+func AcceptTrustChain(current *Trust, files [][]byte, now time.Time) (*Trust, error) {
+	if len(files) == 0 {
+		return nil, errf(ErrMalformed, "没有信任文件")
 	}
-	if err := t.Valid(now); err != nil {
-		return nil, err
-	}
-	if current == nil {
-		return t, nil
-	}
-	if t.Version == current.Version {
-		a, _ := json.Marshal(t)
-		b, _ := json.Marshal(current)
-		if bytes.Equal(a, b) {
-			return current, nil
+	cur := current
+	for i, data := range files {
+		t, env, err := parseTrust(data)
+		if err != nil {
+			return nil, err
 		}
+		if i == len(files)-1 {
+			if err := t.Valid(now); err != nil {
+				return nil, err
+			}
+		}
+		if cur == nil {
+			cur = t
+			continue
+		}
+		if t.Version == cur.Version {
+			a, _ := json.Marshal(t)
+			b, _ := json.Marshal(cur)
+			if bytes.Equal(a, b) {
+				continue
+			}
+		}
+		if t.Version <= cur.Version {
+			return nil, errf(ErrRollback, "信任文件版本 %d 不比已有的版本 %d 新，拒绝导入（防止回退）", t.Version, cur.Version)
+		}
+		if !env.verifiedBy(cur.Keys.Signing) {
+			if t.Version > cur.Version+1 {
+				return nil, errf(ErrWrongKey, "第 %d 版信任文件更换了区总工会密钥，没有由本机信任的第 %d 版的密钥 %s 签名：请同时导入第 %d 至 %d 版信任文件",
+					t.Version, cur.Version, cur.Keys.SigningKeyID(), cur.Version+1, t.Version)
+			}
+			return nil, errf(ErrWrongKey, "新的信任文件没有由当前信任的区总工会密钥 %s 签名，拒绝导入", cur.Keys.SigningKeyID())
+		}
+		cur = t
 	}
-	if t.Version <= current.Version {
-		return nil, errf(ErrRollback, "信任文件版本 %d 不比已有的版本 %d 新，拒绝导入（防止回退）", t.Version, current.Version)
-	}
-	if !env.verifiedBy(current.Keys.Signing) {
-		return nil, errf(ErrWrongKey, "新的信任文件没有由当前信任的区总工会密钥 %s 签名，拒绝导入", current.Keys.SigningKeyID())
-	}
-	return t, nil
+	return cur, nil
 }
 
 // Revocation records that the district stopped trusting a device (a lost or
