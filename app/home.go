@@ -14,6 +14,7 @@ import (
 
 	"zoufang/storage"
 	"zoufang/survey"
+	"zoufang/sync/laptop"
 )
 
 // homeRow is one of my enterprises with its visit status.
@@ -29,6 +30,9 @@ type homeData struct {
 	overdue []survey.LedgerItem
 	names   map[string]string // enterprise id -> name, for ledger rows
 	open    int               // open ledger items
+	// trust warns that the district's trust file expires soon or has
+	// expired (Chinese); "" when all is well.
+	trust string
 }
 
 // homeScreen shows the campaign phase, my enterprises and what is overdue.
@@ -41,6 +45,7 @@ type homeScreen struct {
 	mineEmpty   *widget.Label
 	overdue     *widget.List
 	overdueHead *widget.Label
+	trustWarn   *widget.Label // the trust file expires soon: push or import a new one
 	rosterBtn   *widget.Button
 	ledgerBtn   *widget.Button
 	syncBtn     *widget.Button
@@ -54,6 +59,10 @@ func newHomeScreen(u *ui) *homeScreen {
 	h.campaign = widget.NewLabelWithStyle(u.campaign.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	h.campaign.SizeName = theme.SizeNameHeadingText
 	h.phase = widget.NewLabel(phaseText(u))
+	h.trustWarn = widget.NewLabel("")
+	h.trustWarn.Wrapping = fyne.TextWrapWord
+	h.trustWarn.Importance = widget.WarningImportance
+	h.trustWarn.Hide()
 	h.counts = widget.NewLabel("正在读取……")
 	h.counts.SizeName = theme.SizeNameSubHeadingText
 
@@ -115,7 +124,7 @@ func newHomeScreen(u *ui) *homeScreen {
 	}
 
 	nav := container.NewGridWithColumns(4, h.rosterBtn, h.ledgerBtn, h.syncBtn, h.settingsBtn)
-	head := container.NewVBox(h.campaign, h.phase, nav, widget.NewSeparator(), h.counts)
+	head := container.NewVBox(h.campaign, h.phase, h.trustWarn, nav, widget.NewSeparator(), h.counts)
 	mine := container.NewBorder(widget.NewLabelWithStyle("我的走访企业", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil,
 		container.NewStack(h.mine, h.mineEmpty))
 	over := container.NewBorder(h.overdueHead, nil, nil, nil, h.overdue)
@@ -139,9 +148,11 @@ func phaseText(u *ui) string {
 func (h *homeScreen) refresh() {
 	u := h.u
 	var d homeData
+	dataDir := u.profile.dataDir
 	runInBackground(func() error {
 		var err error
 		d, err = loadHome(context.Background(), u.db, u.profile.DeviceID, u.now)
+		d.trust = trustNotice(dataDir, u.now)
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -154,6 +165,15 @@ func (h *homeScreen) refresh() {
 
 func (h *homeScreen) apply(d homeData) {
 	h.data = d
+	if shown := h.trustWarn.Visible(); d.trust != h.trustWarn.Text || shown != (d.trust != "") {
+		h.trustWarn.SetText(d.trust)
+		if d.trust != "" {
+			h.trustWarn.Show()
+		} else {
+			h.trustWarn.Hide()
+		}
+		h.content.Refresh() // the header grew or shrank: lay it out again
+	}
 	h.counts.SetText(fmt.Sprintf("未走访 %d　　草稿 %d　　已完成 %d　　已签字确认 %d　　台帐未办结 %d",
 		d.counts[""], d.counts[survey.VisitDraft], d.counts[survey.VisitFinalized], d.counts[survey.VisitSigned], d.open))
 	if len(d.overdue) > 0 {
@@ -275,4 +295,18 @@ func overdueText(it survey.LedgerItem, now time.Time) string {
 		return "超期"
 	}
 	return fmt.Sprintf("超期%d天", n)
+}
+
+// trustNotice reads the district's trust file of the data directory and
+// says (Chinese) when it expires within laptop.TrustWarnBefore or has
+// expired; "" otherwise, and before enrolment.
+func trustNotice(dataDir string, now func() time.Time) string {
+	if dataDir == "" {
+		return ""
+	}
+	l, err := laptop.Open(dataDir, laptop.Options{Now: now})
+	if err != nil {
+		return ""
+	}
+	return l.TrustNotice()
 }

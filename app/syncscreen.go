@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -138,8 +137,14 @@ func (s *syncScreen) show(st laptop.Status) {
 		}
 		text := fmt.Sprintf("%s（信任文件第 %d 版，有效期至 %s）\n区总工会指纹：%s\n服务器：%s",
 			t.District, t.Version, t.Expires.Local().Format("2006-01-02"), t.Keys.Fingerprint(), server)
-		if st.TrustProblem != nil {
+		s.trust.Importance = widget.MediumImportance
+		switch {
+		case st.TrustProblem != nil:
 			text += "\n" + st.TrustProblem.Error()
+			s.trust.Importance = widget.DangerImportance
+		case st.TrustWarning != "":
+			text += "\n" + st.TrustWarning
+			s.trust.Importance = widget.WarningImportance
 		}
 		s.trust.SetText(text)
 	}
@@ -159,6 +164,9 @@ func (s *syncScreen) show(st laptop.Status) {
 		s.rows = append([]string{fmt.Sprintf("尚未打包的记录 %d 条（导出或上传时打包）  待送达", st.Unsent)}, s.rows...)
 	}
 	s.list.Refresh()
+	// The trust text may have grown by a line or two (a warning): lay the
+	// page out again so nothing below is drawn over.
+	s.content.Refresh()
 }
 
 // enrollRequest builds the signed enrolment request of this laptop.
@@ -226,7 +234,7 @@ func (s *syncScreen) openFile(use func(data []byte, name string)) {
 		name := rc.URI().Name()
 		runInBackground(func() error {
 			defer rc.Close()
-			data, err = io.ReadAll(io.LimitReader(rc, sync.DefaultMaxBundle+1))
+			data, err = sync.ReadSync(rc, name, sync.Limits{})
 			return err
 		}, func(err error) {
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"time"
 )
 
 // Command is one top-level subcommand.
@@ -19,6 +20,10 @@ type Command struct {
 }
 
 var commands = map[string]Command{}
+
+// clock is the time the sync commands judge trust files and bundles by;
+// tests move it (a trust file a year old, one about to expire).
+var clock = time.Now
 
 // register adds a subcommand; each file of this package registers its own in
 // init so subcommands can be added without touching a central list.

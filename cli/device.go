@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"zoufang/storage"
@@ -26,7 +25,7 @@ func deviceUsage(w io.Writer) {
 	fmt.Fprintln(w, "  zoufang device show    --data 目录              显示设备编号和设备指纹")
 	fmt.Fprintln(w, "  zoufang device request --data 目录 --out 文件   生成登记申请文件，交给区总工会")
 	fmt.Fprintln(w, "         [--name 设备名称] [--investigator 姓名] [--district 区总工会]（默认取本机调查员资料）")
-	fmt.Fprintln(w, "  zoufang device trust   --data 目录 信任文件     导入区总工会签发的信任文件")
+	fmt.Fprintln(w, "  zoufang device trust   --data 目录 信任文件...  导入区总工会签发的信任文件（可一次给出多个版本）")
 }
 
 func runDevice(args []string, stdout, stderr io.Writer) int {
@@ -61,7 +60,7 @@ func deviceShow(args []string, stdout, stderr io.Writer) int {
 	if *data == "" {
 		return usageError(stderr, "缺少 --data 数据目录", deviceUsage)
 	}
-	l, err := laptop.Open(*data, laptop.Options{})
+	l, err := laptop.Open(*data, laptop.Options{Now: clock})
 	if err != nil {
 		fmt.Fprintln(stderr, "无法读取设备身份：", err)
 		return 1
@@ -87,6 +86,8 @@ func printTrust(w io.Writer, l *laptop.Laptop) {
 	}
 	if err := t.Valid(l.Now()); err != nil {
 		fmt.Fprintln(w, "注意：", err)
+	} else if warn := laptop.TrustWarning(t, l.Now()); warn != "" {
+		fmt.Fprintln(w, "注意："+warn)
 	}
 }
 
@@ -141,26 +142,30 @@ func deviceRequest(args []string, stdout, stderr io.Writer) int {
 func deviceTrust(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("device trust", stderr, deviceUsage)
 	data := fs.String("data", "", "数据目录")
-	files, code := parseArgs(fs, args, 1, 1)
+	files, code := parseArgs(fs, args, 1, -1)
 	if code >= 0 {
 		return code
 	}
 	if *data == "" {
 		return usageError(stderr, "缺少 --data 数据目录", deviceUsage)
 	}
-	b, err := os.ReadFile(files[0])
-	if err != nil {
-		fmt.Fprintf(stderr, "无法读取 %s：%v\n", files[0], err)
-		return 1
+	var datas [][]byte
+	for _, name := range files {
+		b, err := sync.ReadSyncFile(name, sync.Limits{})
+		if err != nil {
+			fmt.Fprintf(stderr, "%s：%v\n", name, err)
+			return 1
+		}
+		datas = append(datas, b)
 	}
-	l, err := laptop.Open(*data, laptop.Options{})
+	l, err := laptop.Open(*data, laptop.Options{Now: clock})
 	if err != nil {
 		fmt.Fprintln(stderr, "无法读取设备身份：", err)
 		return 1
 	}
-	_, changed, err := l.AcceptTrust(b)
+	_, changed, err := l.AcceptTrustFiles(datas)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s：%v\n", files[0], err)
+		fmt.Fprintf(stderr, "%s：%v\n", strings.Join(files, "、"), err)
 		return 1
 	}
 	if changed {
@@ -174,7 +179,7 @@ func deviceTrust(args []string, stdout, stderr io.Writer) int {
 
 // openData opens the device identity and the database of a data directory.
 func openData(dir string) (*laptop.Laptop, *storage.DB, error) {
-	l, err := laptop.Open(dir, laptop.Options{})
+	l, err := laptop.Open(dir, laptop.Options{Now: clock})
 	if err != nil {
 		return nil, nil, fmt.Errorf("无法读取设备身份：%w", err)
 	}

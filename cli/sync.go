@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
+	"sort"
+	"strings"
 	"time"
 
+	"zoufang/sync"
 	"zoufang/sync/laptop"
 )
 
@@ -138,20 +140,65 @@ func syncImport(args []string, stdout, stderr io.Writer) int {
 	}
 	defer db.Close()
 	failed := false
+	fail := func(name string, err error) {
+		fmt.Fprintf(stderr, "%s：%v\n", name, err)
+		failed = true
+	}
+	// Trust files first (receipts and down bundles may be signed by the
+	// district key they announce), then down bundles in seq order (they
+	// apply one after the other), then receipts. Bundles are read one at
+	// a time when their turn comes; every file with its size limit.
+	type item struct {
+		name string
+		seq  uint64
+		data []byte
+	}
+	var trusts, bundles, others []item
 	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s：无法读取文件：%v\n", name, err)
-			failed = true
+		if h, err := sync.PeekHeader(name); err == nil {
+			bundles = append(bundles, item{name: name, seq: h.Seq})
 			continue
+		}
+		b, err := sync.ReadSyncFile(name, sync.Limits{})
+		if err != nil {
+			fail(name, err)
+			continue
+		}
+		if sync.SniffFile(b) == sync.FileTrust {
+			trusts = append(trusts, item{name: name, data: b})
+		} else {
+			others = append(others, item{name: name, data: b})
+		}
+	}
+	if len(trusts) > 0 {
+		var datas [][]byte
+		var names []string
+		for _, t := range trusts {
+			datas, names = append(datas, t.data), append(names, t.name)
+		}
+		t, changed, err := l.AcceptTrustFiles(datas)
+		if err != nil {
+			fail(strings.Join(names, "、"), err)
+		} else {
+			msg := laptop.ImportResult{Kind: sync.FileTrust, Trust: t, TrustChanged: changed}.Message()
+			fmt.Fprintf(stdout, "%s：%s\n", strings.Join(names, "、"), msg)
+		}
+	}
+	sort.SliceStable(bundles, func(i, j int) bool { return bundles[i].seq < bundles[j].seq })
+	for _, it := range append(bundles, others...) {
+		b := it.data
+		if b == nil {
+			if b, err = sync.ReadSyncFile(it.name, sync.Limits{}); err != nil {
+				fail(it.name, err)
+				continue
+			}
 		}
 		res, err := l.Import(context.Background(), db, b)
 		if err != nil {
-			fmt.Fprintf(stderr, "%s：%v\n", name, err)
-			failed = true
+			fail(it.name, err)
 			continue
 		}
-		fmt.Fprintf(stdout, "%s：%s\n", name, res.Message())
+		fmt.Fprintf(stdout, "%s：%s\n", it.name, res.Message())
 	}
 	if failed {
 		return 1
@@ -181,7 +228,10 @@ func syncStatus(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "设备编号：%s\n设备指纹：%s\n", st.DeviceID, st.Fingerprint)
 	if st.Trust != nil {
-		fmt.Fprintf(stdout, "区总工会：%s\n", st.Trust.District)
+		fmt.Fprintf(stdout, "区总工会：%s（信任文件第 %d 版，有效期至 %s）\n", st.Trust.District, st.Trust.Version, st.Trust.Expires.Local().Format("2006-01-02"))
+	}
+	if st.TrustWarning != "" {
+		fmt.Fprintln(stdout, "注意："+st.TrustWarning)
 	}
 	fmt.Fprintln(stdout, st.Summary())
 	if st.Unsent > 0 {

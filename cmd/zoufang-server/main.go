@@ -92,9 +92,13 @@ func run(args []string, out, errOut io.Writer) int {
 		{"out", "", "输出文件"}, {"device", "", "设备编号"}, {"reason", "", "停用原因"},
 		{"by", "", "处理人"}, {"why", "", "理由"}, {"pick", "", "选用的版本编号"},
 		{"merged", "", "合并后的记录内容（JSON 文件）"}, {"addr", "127.0.0.1:8700", "监听地址"},
+		{"url", "", "笔记本上传地址"}, {"valid", "", "有效期（如 365d）"},
+		{"resend", "", "重发的下发包序号"}, {"version", "", "信任文件版本"},
 	} {
 		fs.String(f.name, f.def, f.help)
 	}
+	fs.Bool("rotate-key", false, "同时更换区总工会密钥")
+	fs.Bool("all", false, "全部")
 	// Flags may come after positional arguments.
 	var pos []string
 	for {
@@ -122,7 +126,7 @@ func run(args []string, out, errOut io.Writer) int {
 }
 
 func init() {
-	commands = []command{
+	commands = append(commands, []command{
 		{"enroll", "enroll --data 目录 登记申请文件 [--out 信任文件]", "登记笔记本：显示指纹供核对，写出信任文件", runEnroll},
 		{"revoke", "revoke --data 目录 设备编号 --reason 原因 [--by 处理人]", "停用丢失或退役的笔记本", nil},
 		{"import", "import --data 目录 同步包...", "导入U盘带回的同步包，写出回执", runImport},
@@ -131,9 +135,9 @@ func init() {
 		{"resolve", "resolve --data 目录 记录编号 (--pick 版本编号 | --merged 文件.json) --by 处理人 --why 理由", "处理冲突", nil},
 		{"roster", "roster --data 目录 名录文件.csv|.xlsx", "导入企业名录", runRoster},
 		{"assign", "assign --data 目录 --device 设备编号 统一社会信用代码...", "把企业分配给笔记本", nil},
-		{"export-down", "export-down --data 目录 --device 设备编号 --out 文件", "为笔记本生成下发包（名录、分配、台帐进展）", nil},
+		{"export-down", "export-down --data 目录 --device 设备编号 --out 文件 [--resend 序号 | --all]", "为笔记本生成下发包（名录、分配、台帐进展）；--resend/--all 重发已生成的", nil},
 		{"receipt", "receipt --data 目录 --device 设备编号 --out 文件", "为笔记本写出当前回执（U盘带回）", nil},
-	}
+	}...)
 	set := func(name string, f func(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int) {
 		for i := range commands {
 			if commands[i].name == name {
@@ -262,7 +266,9 @@ func runStatus(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 		fmt.Fprintln(errOut, err)
 		return 1
 	}
-	fmt.Fprintf(out, "%s（密钥指纹 %s）\n\n设备：\n", d.Name(), d.Fingerprint())
+	fmt.Fprintf(out, "%s（密钥指纹 %s）\n", d.Name(), d.Fingerprint())
+	printTrustStatus(ctx, d, out)
+	fmt.Fprint(out, "\n设备：\n")
 	for _, dv := range devs {
 		state := "在用"
 		if dv.Revoked != "" {
@@ -356,6 +362,9 @@ func runExportDown(d *district.District, fs *flag.FlagSet, args []string, out, e
 	if dev == "" || dest == "" {
 		fs.Usage()
 		return 2
+	}
+	if flagString(fs, "resend") != "" || flagString(fs, "all") == "true" {
+		return resendDown(d, fs, dev, dest, out, errOut)
 	}
 	data, n, err := d.ExportDown(context.Background(), dev)
 	if err != nil {

@@ -9,11 +9,12 @@ package district
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	gosync "sync"
 	"time"
 
@@ -24,24 +25,47 @@ import (
 	"zoufang/sync"
 )
 
+// migrations are the tables this package owns beyond storage's original
+// district schema (storage/migrations/0002_district.sql): trust files,
+// district keys, kept down bundles.
+//
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrate creates or updates the district's own tables in db.
+func migrate(ctx context.Context, db *storage.DB) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	return db.MigrateOwned(ctx, "district", sub)
+}
+
 // Files and settings of a district data directory.
 const (
+	// KeyFile holds the district's current key pair (see KeysDir for
+	// earlier ones).
 	KeyFile = "district.key"
 
-	setName    = "district.name"
-	setURL     = "district.url"
-	setID      = "district.id"
-	setTrustV  = "district.trust_version"
-	trustValid = 365 * 24 * time.Hour
+	setName   = "district.name"
+	setURL    = "district.url"
+	setID     = "district.id"
+	setTrustV = "district.trust_version"
 )
 
 // District is an opened district data directory.
 type District struct {
-	dir  string
-	db   *storage.DB
-	keys *sync.Keys
-	now  func() time.Time
-	lim  sync.Limits
+	dir string
+	db  *storage.DB
+	now func() time.Time
+	lim sync.Limits
+
+	// keys is the current key pair as last read (currentKeys checks the
+	// database, which another process may have changed by a rotation);
+	// ring caches key files of KeysDir by signing key id.
+	keyMu gosync.Mutex
+	keys  *sync.Keys
+	ring  map[string]*sync.Keys
 
 	// mu serialises bundle decisions: seq and head checks and the write
 	// that advances them must not interleave between two uploads.
@@ -117,21 +141,40 @@ func Open(dir string, opt Options) (*District, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := audit.Migrate(context.Background(), db); err != nil {
+	ctx := context.Background()
+	if err := audit.Migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &District{dir: dir, db: db, keys: keys, now: opt.Now, lim: opt.Limits}, nil
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	d := &District{dir: dir, db: db, keys: keys, now: opt.Now, lim: opt.Limits}
+	if err := d.setupTrust(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return d, nil
 }
 
 // Close closes the district's database.
 func (d *District) Close() error { return d.db.Close() }
 
+// Dir is the district's data directory.
+func (d *District) Dir() string { return d.dir }
+
 // DB is the district's storage (merged records).
 func (d *District) DB() *storage.DB { return d.db }
 
-// Fingerprint is the district key's fingerprint.
-func (d *District) Fingerprint() string { return d.keys.Public().Fingerprint() }
+// Fingerprint is the fingerprint of the district's current key.
+func (d *District) Fingerprint() string {
+	k, err := d.currentKeys(context.Background())
+	if err != nil {
+		return "（无法读取区总工会密钥）"
+	}
+	return k.Public().Fingerprint()
+}
 
 func (d *District) setting(k string) string {
 	v, _ := d.db.Setting(context.Background(), k)
@@ -140,16 +183,6 @@ func (d *District) setting(k string) string {
 
 // Name is the district's name.
 func (d *District) Name() string { return d.setting(setName) }
-
-// TrustFile returns the district's current signed trust file.
-func (d *District) TrustFile() ([]byte, error) {
-	v, _ := strconv.ParseUint(d.setting(setTrustV), 10, 64)
-	now := d.now().UTC().Truncate(24 * time.Hour)
-	return sync.SignTrust(sync.Trust{
-		District: d.Name(), Keys: d.keys.Public(), ServerURL: d.setting(setURL),
-		Version: max(v, 1), Issued: now.Add(-24 * time.Hour), Expires: now.Add(trustValid),
-	}, d.keys.Signing)
-}
 
 // Device is an enrolled laptop as district staff see it.
 type Device struct {

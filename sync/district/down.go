@@ -2,7 +2,10 @@ package district
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 
 	"zoufang/storage"
 	"zoufang/survey"
@@ -13,18 +16,87 @@ import (
 // been sent and did not make itself, of the enterprises assigned to it and
 // of the visits and ledger items of those enterprises (roster, assignments,
 // ledger follow-ups, resolved conflicts). Questionnaire responses never go
-// down. It returns nil when there is nothing new.
+// down. It returns nil when there is nothing new. The bundle is kept
+// (DownBundle) so a lost file can be sent again as the same bytes. The
+// choice of versions, the seal and every write happen in one write
+// transaction: two processes exporting for one device at once give seqs
+// n and n+1, never two different bundles numbered n.
 func (d *District) ExportDown(ctx context.Context, deviceID string) ([]byte, int, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	dev, err := d.device(ctx, deviceID)
+	keys, err := d.currentKeys(ctx)
 	if err != nil {
-		return nil, 0, fmt.Errorf("设备 %s 未登记", deviceID)
+		return nil, 0, err
 	}
-	if dev.revoked != "" {
-		return nil, 0, fmt.Errorf("设备 %s 已停用", deviceID)
+	var (
+		out []byte
+		n   int
+	)
+	err = d.db.Update(ctx, func(tx *storage.Tx) error {
+		var (
+			req, prev []byte
+			revoked   string
+			seq       uint64
+		)
+		err := tx.QueryRow(`SELECT request, revoked, down_seq, down_prev FROM district_devices WHERE id = ?`, deviceID).Scan(&req, &revoked, &seq, &prev)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("设备 %s 未登记", deviceID)
+		}
+		if err != nil {
+			return fmt.Errorf("export down: %w", err)
+		}
+		if revoked != "" {
+			return fmt.Errorf("设备 %s 已停用", deviceID)
+		}
+		r, err := sync.ParseEnrollRequest(req)
+		if err != nil {
+			return fmt.Errorf("export down: device request: %w", err)
+		}
+		ids, err := unsentVersions(tx, deviceID)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		var p sync.Payload
+		for _, id := range ids {
+			v, err := tx.Version(id)
+			if err != nil {
+				return fmt.Errorf("export down: %w", err)
+			}
+			p.Versions = append(p.Versions, v)
+		}
+		h := sync.Header{Kind: sync.KindDown, DeviceID: deviceID, Seq: seq + 1, Created: d.now().UTC()}
+		copy(h.Prev[:], prev)
+		data, err := sync.Seal(h, p, keys.Signing, r.Keys.Sealing)
+		if err != nil {
+			return fmt.Errorf("export down: %w", err)
+		}
+		hash := sync.BundleHash(data)
+		for _, v := range p.Versions {
+			if _, err := tx.Exec(`INSERT OR IGNORE INTO district_sent (device_id, version_id) VALUES (?, ?)`, deviceID, v.VersionID); err != nil {
+				return fmt.Errorf("export down: %w", err)
+			}
+		}
+		res, err := tx.Exec(`UPDATE district_devices SET down_seq = ?, down_prev = ? WHERE id = ? AND down_seq = ?`, seq+1, hash[:], deviceID, seq)
+		if err != nil {
+			return fmt.Errorf("export down: %w", err)
+		}
+		if k, _ := res.RowsAffected(); k != 1 {
+			return fmt.Errorf("export down: device %s moved on during the export", deviceID)
+		}
+		if _, err := tx.Exec(`INSERT INTO district_down (device_id, seq, hash, created, versions, data) VALUES (?, ?, ?, ?, ?, ?)`,
+			deviceID, seq+1, hash[:], d.now().UTC().Format(time.RFC3339), len(p.Versions), data); err != nil {
+			return fmt.Errorf("export down: %w", err)
+		}
+		out, n = data, len(p.Versions)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
-	rows, err := d.db.Query(ctx, `
+	return out, n, nil
+}
+
+// unsentVersions lists, in storage order, the versions a device is owed.
+func unsentVersions(tx *storage.Tx, deviceID string) ([]string, error) {
+	rows, err := tx.Query(`
 		WITH mine AS (SELECT id FROM enterprises WHERE assigned_to = ?),
 		     recs AS (SELECT id FROM mine
 		              UNION SELECT id FROM ledger_items WHERE enterprise_id IN (SELECT id FROM mine)
@@ -34,54 +106,99 @@ func (d *District) ExportDown(ctx context.Context, deviceID string) ([]byte, int
 		  AND NOT EXISTS (SELECT 1 FROM district_sent s WHERE s.device_id = ? AND s.version_id = v.version_id)
 		ORDER BY v.seq`, deviceID, deviceID, deviceID)
 	if err != nil {
-		return nil, 0, err
+		return nil, fmt.Errorf("export down: %w", err)
 	}
+	defer rows.Close()
 	var ids []string
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, 0, err
+			return nil, fmt.Errorf("export down: %w", err)
 		}
 		ids = append(ids, id)
 	}
-	rows.Close()
-	if len(ids) == 0 {
-		return nil, 0, nil
+	return ids, rows.Err()
+}
+
+// DownInfo describes a down bundle the district sealed for a device.
+type DownInfo struct {
+	DeviceID string
+	Seq      uint64
+	Hash     sync.Hash
+	Created  time.Time
+	Versions int
+	Size     int64
+	// Kept is false for bundles sealed before the district kept them
+	// (their bytes cannot be sent again).
+	Kept bool
+}
+
+// DownBundles lists every down bundle sealed for the device, oldest
+// first, including early ones whose bytes were not kept.
+func (d *District) DownBundles(ctx context.Context, deviceID string) ([]DownInfo, error) {
+	var last uint64
+	err := d.db.QueryRow(ctx, `SELECT down_seq FROM district_devices WHERE id = ?`, deviceID).Scan(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("设备 %s 未登记", deviceID)
 	}
-	var p sync.Payload
-	for _, id := range ids {
-		v, err := d.db.Version(ctx, id)
-		if err != nil {
-			return nil, 0, err
-		}
-		p.Versions = append(p.Versions, v)
-	}
-	var prev []byte
-	var seq uint64
-	if err := d.db.QueryRow(ctx, `SELECT down_seq, down_prev FROM district_devices WHERE id = ?`, deviceID).Scan(&seq, &prev); err != nil {
-		return nil, 0, err
-	}
-	h := sync.Header{Kind: sync.KindDown, DeviceID: deviceID, Seq: seq + 1, Created: d.now().UTC()}
-	copy(h.Prev[:], prev)
-	out, err := sync.Seal(h, p, d.keys.Signing, dev.req.Keys.Sealing)
 	if err != nil {
-		return nil, 0, err
+		return nil, fmt.Errorf("down bundles: %w", err)
 	}
-	hash := sync.BundleHash(out)
-	err = d.db.Update(ctx, func(tx *storage.Tx) error {
-		for _, v := range p.Versions {
-			if _, err := tx.Exec(`INSERT OR IGNORE INTO district_sent (device_id, version_id) VALUES (?, ?)`, deviceID, v.VersionID); err != nil {
-				return err
-			}
-		}
-		_, err := tx.Exec(`UPDATE district_devices SET down_seq = ?, down_prev = ? WHERE id = ?`, seq+1, hash[:], deviceID)
-		return err
-	})
+	rows, err := d.db.Query(ctx, `SELECT seq, hash, created, versions, length(data) FROM district_down WHERE device_id = ? ORDER BY seq`, deviceID)
 	if err != nil {
-		return nil, 0, err
+		return nil, fmt.Errorf("down bundles: %w", err)
 	}
-	return out, len(p.Versions), nil
+	defer rows.Close()
+	kept := map[uint64]DownInfo{}
+	for rows.Next() {
+		di := DownInfo{DeviceID: deviceID, Kept: true}
+		var hash []byte
+		var created string
+		if err := rows.Scan(&di.Seq, &hash, &created, &di.Versions, &di.Size); err != nil {
+			return nil, fmt.Errorf("down bundles: %w", err)
+		}
+		copy(di.Hash[:], hash)
+		di.Created, _ = time.Parse(time.RFC3339, created)
+		kept[di.Seq] = di
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("down bundles: %w", err)
+	}
+	out := make([]DownInfo, 0, last)
+	for seq := uint64(1); seq <= last; seq++ {
+		di, ok := kept[seq]
+		if !ok {
+			di = DownInfo{DeviceID: deviceID, Seq: seq}
+		}
+		out = append(out, di)
+	}
+	return out, nil
+}
+
+// DownBundle returns the bytes of the device's down bundle seq exactly as
+// they were first sent, to send them again (a file lost on the way, a
+// laptop that reports a gap).
+func (d *District) DownBundle(ctx context.Context, deviceID string, seq uint64) ([]byte, error) {
+	var data []byte
+	err := d.db.QueryRow(ctx, `SELECT data FROM district_down WHERE device_id = ? AND seq = ?`, deviceID, seq).Scan(&data)
+	if err == nil {
+		return data, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("down bundle %d: %w", seq, err)
+	}
+	var last uint64
+	switch err := d.db.QueryRow(ctx, `SELECT down_seq FROM district_devices WHERE id = ?`, deviceID).Scan(&last); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("设备 %s 未登记", deviceID)
+	case err != nil:
+		return nil, fmt.Errorf("down bundle %d: %w", seq, err)
+	case last == 0:
+		return nil, fmt.Errorf("还没有为设备 %s 生成过下发包", deviceID)
+	case seq == 0 || seq > last:
+		return nil, fmt.Errorf("设备 %s 没有第 %d 号下发包（已生成第 1 至 %d 号）", deviceID, seq, last)
+	}
+	return nil, fmt.Errorf("设备 %s 的第 %d 号下发包生成于保留副本之前，无法重发；请用 export-down 生成新的下发包", deviceID, seq)
 }
 
 // Assign assigns enterprises (by USCC or id) to a device: new versions of

@@ -15,7 +15,9 @@ import (
 //	                                    202 backlog, 409 same seq other content,
 //	                                    400, 403, 413); the body of 200/201/202 is
 //	                                    the signed receipt
-//	GET /v1/trust                       the district's signed trust file
+//	GET /v1/trust                       the district's newest signed trust file
+//	GET /v1/trust/{version}             an earlier one, for a laptop that walks
+//	                                    the versions after a key rotation
 //	GET /v1/devices/{id}                a device's state (JSON)
 //
 // Uploads need no other authentication: the bundle is signed.
@@ -68,6 +70,7 @@ func (d *District) Handler(log *slog.Logger) http.Handler {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Write(t)
 	})
+	mux.HandleFunc("GET /v1/trust/{version}", d.serveTrustVersion)
 	mux.HandleFunc("GET /v1/devices/{id}", func(w http.ResponseWriter, r *http.Request) {
 		devs, err := d.Devices(r.Context())
 		if err != nil {

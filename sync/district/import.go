@@ -163,8 +163,11 @@ func (d *District) decide(ctx context.Context, data []byte) Result {
 	}
 
 	// Decrypt and check every record before storing anything.
-	p, err := b.Open(d.keys.Sealing, d.lim)
+	p, err := d.openBundle(ctx, b)
 	if err != nil {
+		if errors.Is(err, sync.ErrWrongKey) {
+			return refuse(http.StatusForbidden, "%v", err)
+		}
 		if errors.Is(err, sync.ErrTooLarge) {
 			return refuse(http.StatusRequestEntityTooLarge, "同步包内容超过限制：%v", err)
 		}
@@ -261,7 +264,7 @@ func (d *District) drainBacklog(ctx context.Context, deviceID string) {
 		}
 		if err == nil {
 			var p sync.Payload
-			if p, err = b.Open(d.keys.Sealing, d.lim); err == nil {
+			if p, err = d.openBundle(ctx, b); err == nil {
 				err = d.apply(ctx, b, p, nil)
 			}
 		}
@@ -319,7 +322,7 @@ func (d *District) receipt(ctx context.Context, deviceID string) ([]byte, error)
 	if dev.seq > 0 {
 		head = dev.head
 	}
-	return sync.SignReceipt(sync.Receipt{DeviceID: deviceID, Seq: dev.seq, Head: head, Accepted: acc, Created: d.now().UTC()}, d.keys.Signing)
+	return d.signReceipt(ctx, sync.Receipt{DeviceID: deviceID, Seq: dev.seq, Head: head, Accepted: acc, Created: d.now().UTC()})
 }
 
 var _ = survey.KindVisit

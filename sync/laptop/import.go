@@ -86,6 +86,27 @@ func (l *Laptop) Import(ctx context.Context, db *storage.DB, data []byte) (Impor
 	return res, err
 }
 
+// GapError refuses a down bundle that arrived before an earlier one: the
+// district has to send the missing ones first (zoufang-server export-down
+// --resend), then this one imports.
+type GapError struct {
+	Seq  uint64 // the bundle refused
+	Have uint64 // the highest down bundle imported here (0: none)
+}
+
+func (e *GapError) Error() string {
+	missing := fmt.Sprintf("第 %d 号", e.Have+1)
+	if e.Seq-e.Have > 2 {
+		missing = fmt.Sprintf("第 %d 至 %d 号", e.Have+1, e.Seq-1)
+	}
+	have := "本机还没有导入过区总工会的下发包"
+	if e.Have > 0 {
+		have = fmt.Sprintf("本机只导入到第 %d 号", e.Have)
+	}
+	return fmt.Sprintf("这是区总工会的第 %d 号下发包，但%s，缺少%s：请先导入%s下发包（可请区总工会重新导出），再导入这一个。本包未导入，本机数据没有改动",
+		e.Seq, have, missing, missing)
+}
+
 // importDown verifies a district down bundle with the district's signing
 // key, opens it with this device's sealing key and merges its versions and
 // attachments in one transaction.
@@ -105,7 +126,11 @@ func (l *Laptop) importDown(ctx context.Context, db *storage.DB, data []byte) (*
 	if h.DeviceID != l.id {
 		return nil, fmt.Errorf("这个下发包是发给其他设备（%s）的，不是本机的", h.DeviceID)
 	}
-	if err := b.Verify(trust.Keys.Signing); err != nil {
+	key, err := l.downKey(trust, h)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.Verify(key); err != nil {
 		return nil, fmt.Errorf("下发包不是区总工会签发的或已被改动：%w", err)
 	}
 	p, err := b.Open(l.keys.Sealing, l.opt.Limits)
@@ -125,6 +150,16 @@ func (l *Laptop) importDown(ctx context.Context, db *storage.DB, data []byte) (*
 			return fmt.Errorf("区总工会的第 %d 号下发包与本机以前导入的不一致，拒绝导入，请联系区总工会", h.Seq)
 		case !errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("import down bundle: %w", err)
+		}
+		// Down bundles apply in order: a gap (seq 3 when only 1 is here)
+		// is refused, not applied out of order, so nothing of a later
+		// bundle lands before what an earlier one carries.
+		var last int64
+		if err := tx.QueryRow(`SELECT coalesce(max(seq), 0) FROM laptop_down`).Scan(&last); err != nil {
+			return fmt.Errorf("import down bundle: %w", err)
+		}
+		if h.Seq > uint64(last)+1 {
+			return &GapError{Seq: h.Seq, Have: uint64(last)}
 		}
 		if h.Seq > 1 {
 			var prev string

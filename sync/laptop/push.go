@@ -64,7 +64,10 @@ func (r PushResult) Message() string {
 // called after each bundle with (done, total).
 func (l *Laptop) Push(ctx context.Context, db *storage.DB, client *http.Client, progress func(done, total int)) (PushResult, error) {
 	var res PushResult
-	trust, err := l.ValidTrust()
+	// The stored trust file may have expired: its server may still offer
+	// the renewed one, signed by the key the laptop trusts (as TUF
+	// clients update root metadata before checking its expiry).
+	trust, err := l.Trust()
 	if err != nil {
 		return res, err
 	}
@@ -74,7 +77,10 @@ func (l *Laptop) Push(ctx context.Context, db *storage.DB, client *http.Client, 
 	if client == nil {
 		client = http.DefaultClient
 	}
-	res.TrustUpdated, res.TrustProblem = l.refreshTrust(ctx, client, trust.ServerURL)
+	res.TrustUpdated, res.TrustProblem = l.refreshTrust(ctx, client, trust)
+	if trust, err = l.ValidTrust(); err != nil {
+		return res, err
+	}
 	if res.Exported, err = l.Export(ctx, db); err != nil {
 		return res, err
 	}
@@ -217,28 +223,34 @@ func (l *Laptop) isDelivered(ctx context.Context, db *storage.DB, seq uint64) (b
 	return n > 0, nil
 }
 
-// refreshTrust fetches the server's current trust file (GET /v1/trust) and
+// refreshTrust fetches the server's newest trust file (GET /v1/trust) and
 // accepts it under the usual rules (newer version, signed by the trusted
-// key). A server without the endpoint, or offering the same file, changes
-// nothing.
-func (l *Laptop) refreshTrust(ctx context.Context, client *http.Client, server string) (bool, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(server, "/")+"/v1/trust", nil)
-	if err != nil {
-		return false, nil
-	}
-	resp, err := client.Do(req)
-	if err != nil {
+// key). When the district rotated its key more than once since the stored
+// version, the versions in between are fetched too (GET /v1/trust/{v}) and
+// the chain is checked one signature at a time. A server without the
+// endpoint, or offering the same file, changes nothing.
+func (l *Laptop) refreshTrust(ctx context.Context, client *http.Client, cur *sync.Trust) (bool, error) {
+	base := strings.TrimRight(cur.ServerURL, "/") + "/v1/trust"
+	latest, ok := l.getTrust(ctx, client, base)
+	if !ok {
 		return false, nil // the upload reports connection problems
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return false, nil
+	_, changed, err := l.AcceptTrust(latest)
+	if errors.Is(err, sync.ErrWrongKey) {
+		// Signed by a key the laptop does not know yet: walk the chain.
+		t, perr := sync.ParseTrust(latest)
+		if perr == nil && t.Version > cur.Version+1 && t.Version-cur.Version <= maxTrustWalk {
+			files := [][]byte{latest}
+			for v := cur.Version + 1; v < t.Version; v++ {
+				data, ok := l.getTrust(ctx, client, base+"/"+strconv.FormatUint(v, 10))
+				if !ok {
+					return false, fmt.Errorf("服务器提供的信任文件未被接受：取不到第 %d 版信任文件", v)
+				}
+				files = append(files, data)
+			}
+			_, changed, err = l.AcceptTrustFiles(files)
+		}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, sync.MaxSignedFile+1))
-	if err != nil || sync.SniffFile(body) != sync.FileTrust {
-		return false, nil
-	}
-	_, changed, err := l.AcceptTrust(body)
 	if err != nil {
 		if errors.Is(err, sync.ErrRollback) {
 			return false, nil // an older file than ours: nothing new
@@ -246,4 +258,28 @@ func (l *Laptop) refreshTrust(ctx context.Context, client *http.Client, server s
 		return false, fmt.Errorf("服务器提供的信任文件未被接受：%w", err)
 	}
 	return changed, nil
+}
+
+// maxTrustWalk bounds the versions fetched to catch up.
+const maxTrustWalk = 100
+
+// getTrust fetches one trust file; false when there is none to be had.
+func (l *Laptop) getTrust(ctx context.Context, client *http.Client, u string) ([]byte, bool) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, false
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, false
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, false
+	}
+	body, err := sync.ReadLimited(resp.Body, sync.MaxSignedFile, "信任文件")
+	if err != nil || sync.SniffFile(body) != sync.FileTrust {
+		return nil, false
+	}
+	return body, true
 }

@@ -17,6 +17,9 @@ type Status struct {
 	// says why it cannot be used (expired, damaged), nil when fine.
 	Trust        *sync.Trust
 	TrustProblem error
+	// TrustWarning is set (Chinese) when the trust file expires within
+	// TrustWarnBefore: the investigator should push or fetch a new one.
+	TrustWarning string
 	// Bundles lists every up bundle, oldest first.
 	Bundles []Bundle
 	// Unsent counts record versions made here that are in no bundle yet;
@@ -67,6 +70,7 @@ func (l *Laptop) State(ctx context.Context, db *storage.DB) (Status, error) {
 	default:
 		s.Trust = t
 		s.TrustProblem = t.Valid(l.now())
+		s.TrustWarning = TrustWarning(t, l.now())
 	}
 	if s.Bundles, err = l.Bundles(ctx, db); err != nil {
 		return s, err
