@@ -158,7 +158,7 @@ func runEnroll(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 		fs.Usage()
 		return 2
 	}
-	req, err := os.ReadFile(args[0])
+	req, err := sync.ReadSyncFile(args[0], sync.Limits{})
 	if err != nil {
 		fmt.Fprintln(errOut, "无法读取登记申请：", err)
 		return 1
@@ -211,7 +211,7 @@ func runImport(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 	}
 	code := 0
 	for _, p := range args {
-		data, err := os.ReadFile(p)
+		data, err := sync.ReadSyncFile(p, sync.Limits{})
 		if err != nil {
 			fmt.Fprintln(errOut, p, "：无法读取：", err)
 			code = 1
@@ -303,7 +303,7 @@ func runResolve(d *district.District, fs *flag.FlagSet, args []string, out, errO
 	}
 	var merged json.RawMessage
 	if mergedPath != "" {
-		b, err := os.ReadFile(mergedPath)
+		b, err := readMerged(mergedPath)
 		if err != nil {
 			fmt.Fprintln(errOut, "无法读取合并内容：", err)
 			return 1
