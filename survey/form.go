@@ -95,6 +95,13 @@ type Problem struct {
 	Path string `json:"path"`
 	// Field is the bare field name (last element of Path).
 	Field string `json:"field"`
+	// Property names what of a definition is wrong: the form property
+	// ("id", "version", "title", "kind", "fields"), the field property
+	// ("name", "type", "label", "relevant", "calculation", ...), or one
+	// choice's "choices[2].value" / "choices[2].label" (zero-based). It
+	// lets a converter point at the cell a problem comes from (see
+	// survey/xlsform). Empty for problems of answers.
+	Property string `json:"property,omitempty"`
 	// Message is the user-facing explanation in Chinese.
 	Message string `json:"message"`
 }

@@ -171,7 +171,7 @@ func checkRawFields(fields []any, prefix string, ps *[]Problem) {
 				cp := fmt.Sprintf("%s.choices[%d]", p, j)
 				co, ok := c.(map[string]any)
 				if !ok {
-					*ps = append(*ps, Problem{Path: cp, Field: name, Message: "选项应为 JSON 对象 {\"value\", \"label\"}"})
+					*ps = append(*ps, Problem{Path: cp, Field: name, Property: fmt.Sprintf("choices[%d]", j), Message: "选项应为 JSON 对象 {\"value\", \"label\"}"})
 					continue
 				}
 				checkObject(co, choiceKeys, cp, name, ps)
@@ -196,7 +196,7 @@ func checkObject(obj map[string]any, known map[string]jsonKind, p, field string,
 		}
 		want, ok := known[k]
 		if !ok {
-			*ps = append(*ps, Problem{Path: pp, Field: ff, Message: fmt.Sprintf("未知的属性 %q", k)})
+			*ps = append(*ps, Problem{Path: pp, Field: ff, Property: k, Message: fmt.Sprintf("未知的属性 %q", k)})
 			continue
 		}
 		v := obj[k]
@@ -216,7 +216,7 @@ func checkObject(obj map[string]any, known map[string]jsonKind, p, field string,
 			}
 		}
 		if !good {
-			*ps = append(*ps, Problem{Path: pp, Field: ff, Message: fmt.Sprintf("属性 %q 的值应为%s", k, kindNames[want])})
+			*ps = append(*ps, Problem{Path: pp, Field: ff, Property: k, Message: fmt.Sprintf("属性 %q 的值应为%s", k, kindNames[want])})
 		}
 	}
 }
@@ -260,7 +260,7 @@ func checkForm(f *Form, earlier []Problem) ([]Problem, *compiledForm) {
 	for _, p := range earlier {
 		reported[p.Path] = true
 	}
-	add := func(p, field, msg string) { ps = append(ps, Problem{Path: p, Field: field, Message: msg}) }
+	add := func(p, field, msg string) { ps = append(ps, Problem{Path: p, Field: field, Property: p, Message: msg}) }
 	switch {
 	case f.ID == "":
 		add("id", "id", "缺少表单编号 (id)")
@@ -330,8 +330,8 @@ func compileForm(f *Form) *compiledForm {
 	return fc.c
 }
 
-func (fc *formCompiler) add(fd *Field, msg string) {
-	fc.c.problems = append(fc.c.problems, Problem{Path: fc.paths[fd], Field: fd.Name, Message: msg})
+func (fc *formCompiler) add(fd *Field, property, msg string) {
+	fc.c.problems = append(fc.c.problems, Problem{Path: fc.paths[fd], Field: fd.Name, Property: property, Message: msg})
 }
 
 // declare assigns scopes and paths and reports name problems, in form order.
@@ -346,11 +346,11 @@ func (fc *formCompiler) declare(fields []Field, prefix string, parent *Field, ch
 		}
 		switch {
 		case fd.Name == "":
-			fc.add(fd, "缺少字段名 (name)")
+			fc.add(fd, "name", "缺少字段名 (name)")
 		case !validName(fd.Name):
-			fc.add(fd, fmt.Sprintf("字段名 %q 无效：只能用小写字母开头，由小写字母、数字和下划线组成", fd.Name))
+			fc.add(fd, "name", fmt.Sprintf("字段名 %q 无效：只能用小写字母开头，由小写字母、数字和下划线组成", fd.Name))
 		case sc.names[fd.Name] != nil:
-			fc.add(fd, fmt.Sprintf("字段名 %q 重复（与 %s 冲突）", fd.Name, fc.paths[sc.names[fd.Name]]))
+			fc.add(fd, "name", fmt.Sprintf("字段名 %q 重复（与 %s 冲突）", fd.Name, fc.paths[sc.names[fd.Name]]))
 		default:
 			sc.names[fd.Name] = fd
 			fc.allNames[fd.Name] = true
@@ -377,46 +377,46 @@ func (fc *formCompiler) check(fields []Field) {
 		t := fd.Type
 		switch {
 		case t == "":
-			fc.add(fd, "缺少字段类型 (type)")
+			fc.add(fd, "type", "缺少字段类型 (type)")
 		case !knownTypes[t]:
-			fc.add(fd, fmt.Sprintf("未知的字段类型 %q（可用：%s）", string(t), typeList))
+			fc.add(fd, "type", fmt.Sprintf("未知的字段类型 %q（可用：%s）", string(t), typeList))
 		}
 		if strings.TrimSpace(fd.Label) == "" && t != TypeCalculate {
-			fc.add(fd, "缺少标题 (label)")
+			fc.add(fd, "label", "缺少标题 (label)")
 		}
 		if t.isContainer() && len(fd.Fields) == 0 {
-			fc.add(fd, "分组或重复组中没有任何字段")
+			fc.add(fd, "fields", "分组或重复组中没有任何字段")
 		}
 		if !t.isContainer() && len(fd.Fields) > 0 && knownTypes[t] {
-			fc.add(fd, fmt.Sprintf("只有 group 和 repeat 可以包含子字段，%s 类型不能", string(t)))
+			fc.add(fd, "fields", fmt.Sprintf("只有 group 和 repeat 可以包含子字段，%s 类型不能", string(t)))
 		}
 		fc.checkChoices(fd)
 		if t == TypeCalculate && strings.TrimSpace(fd.Calculation) == "" {
-			fc.add(fd, "calculate 字段缺少计算公式 (calculation)")
+			fc.add(fd, "calculation", "calculate 字段缺少计算公式 (calculation)")
 		}
 		if t != TypeCalculate && fd.Calculation != "" {
-			fc.add(fd, "只有 calculate 字段可以有计算公式 (calculation)")
+			fc.add(fd, "calculation", "只有 calculate 字段可以有计算公式 (calculation)")
 		}
 		if fd.Constraint != "" && !t.holdsAnswer() && knownTypes[t] {
-			fc.add(fd, fmt.Sprintf("%s 类型的字段不能有约束条件 (constraint)", string(t)))
+			fc.add(fd, "constraint", fmt.Sprintf("%s 类型的字段不能有约束条件 (constraint)", string(t)))
 		}
 		if fd.ConstraintMessage != "" && fd.Constraint == "" {
-			fc.add(fd, "有约束提示 (constraint_message) 但没有约束条件 (constraint)")
+			fc.add(fd, "constraint_message", "有约束提示 (constraint_message) 但没有约束条件 (constraint)")
 		}
 		if fd.Required && (t == TypeGroup || t == TypeNote || t == TypeCalculate) {
-			fc.add(fd, fmt.Sprintf("%s 类型的字段不能设为必填", string(t)))
+			fc.add(fd, "required", fmt.Sprintf("%s 类型的字段不能设为必填", string(t)))
 		}
 		if fd.Default != "" {
 			if !t.holdsAnswer() && knownTypes[t] {
-				fc.add(fd, fmt.Sprintf("%s 类型的字段不能有默认值", string(t)))
+				fc.add(fd, "default", fmt.Sprintf("%s 类型的字段不能有默认值", string(t)))
 			} else if msg := checkValue(fd, fd.Default); msg != "" {
-				fc.add(fd, "默认值无效："+msg)
+				fc.add(fd, "default", "默认值无效："+msg)
 			}
 		}
 		ex := &fieldExprs{}
-		ex.relevant = fc.compileExpr(fd, "显示条件 (relevant)", fd.Relevant)
-		ex.constraint = fc.compileExpr(fd, "约束条件 (constraint)", fd.Constraint)
-		ex.calculation = fc.compileExpr(fd, "计算公式 (calculation)", fd.Calculation)
+		ex.relevant = fc.compileExpr(fd, "relevant", "显示条件 (relevant)", fd.Relevant)
+		ex.constraint = fc.compileExpr(fd, "constraint", "约束条件 (constraint)", fd.Constraint)
+		ex.calculation = fc.compileExpr(fd, "calculation", "计算公式 (calculation)", fd.Calculation)
 		fc.c.exprs[fd] = ex
 		if len(fd.Fields) > 0 {
 			fc.check(fd.Fields)
@@ -427,27 +427,27 @@ func (fc *formCompiler) check(fields []Field) {
 func (fc *formCompiler) checkChoices(fd *Field) {
 	if !fd.Type.isSelect() {
 		if len(fd.Choices) > 0 {
-			fc.add(fd, "只有选择题 (select_one / select_multiple) 可以有选项 (choices)")
+			fc.add(fd, "choices", "只有选择题 (select_one / select_multiple) 可以有选项 (choices)")
 		}
 		return
 	}
 	if len(fd.Choices) == 0 {
-		fc.add(fd, "选择题没有选项 (choices)")
+		fc.add(fd, "choices", "选择题没有选项 (choices)")
 		return
 	}
 	seen := map[string]bool{}
 	for j, ch := range fd.Choices {
 		switch {
 		case ch.Value == "":
-			fc.add(fd, fmt.Sprintf("第 %d 个选项缺少值 (value)", j+1))
+			fc.add(fd, fmt.Sprintf("choices[%d].value", j), fmt.Sprintf("第 %d 个选项缺少值 (value)", j+1))
 		case strings.ContainsFunc(ch.Value, isSpaceRune):
-			fc.add(fd, fmt.Sprintf("选项值 %q 不能包含空白字符", ch.Value))
+			fc.add(fd, fmt.Sprintf("choices[%d].value", j), fmt.Sprintf("选项值 %q 不能包含空白字符", ch.Value))
 		case seen[ch.Value]:
-			fc.add(fd, fmt.Sprintf("选项值 %q 重复", ch.Value))
+			fc.add(fd, fmt.Sprintf("choices[%d].value", j), fmt.Sprintf("选项值 %q 重复", ch.Value))
 		}
 		seen[ch.Value] = true
 		if strings.TrimSpace(ch.Label) == "" {
-			fc.add(fd, fmt.Sprintf("选项 %q 缺少显示文字 (label)", ch.Value))
+			fc.add(fd, fmt.Sprintf("choices[%d].label", j), fmt.Sprintf("选项 %q 缺少显示文字 (label)", ch.Value))
 		}
 	}
 }
@@ -458,13 +458,13 @@ func isSpaceRune(r rune) bool {
 
 // compileExpr parses and resolves one expression of fd; problems are
 // recorded and nil returned when it is invalid or empty.
-func (fc *formCompiler) compileExpr(fd *Field, what, src string) *exprNode {
+func (fc *formCompiler) compileExpr(fd *Field, property, what, src string) *exprNode {
 	if strings.TrimSpace(src) == "" {
 		return nil
 	}
 	n, err := parseExpr(src)
 	if err != nil {
-		fc.add(fd, fmt.Sprintf("%s 语法错误：%s", what, err.Error()))
+		fc.add(fd, property, fmt.Sprintf("%s 语法错误：%s", what, err.Error()))
 		return nil
 	}
 	chain := fc.c.chain[fd]
@@ -478,9 +478,9 @@ func (fc *formCompiler) compileExpr(fd *Field, what, src string) *exprNode {
 		}
 		ok = false
 		if fc.allNames[r.str] {
-			fc.add(fd, fmt.Sprintf("%s 引用的字段 ${%s} 在重复组内，不能从组外引用", what, r.str))
+			fc.add(fd, property, fmt.Sprintf("%s 引用的字段 ${%s} 在重复组内，不能从组外引用", what, r.str))
 		} else {
-			fc.add(fd, fmt.Sprintf("%s 引用了不存在的字段 ${%s}", what, r.str))
+			fc.add(fd, property, fmt.Sprintf("%s 引用了不存在的字段 ${%s}", what, r.str))
 		}
 	})
 	if !ok {
@@ -535,7 +535,11 @@ func (fc *formCompiler) findCycles(fields []Field) {
 				}
 				if !reported[d] {
 					reported[d] = true
-					fc.add(d, "显示条件或计算公式存在循环引用："+strings.Join(append(names, d.Name), " → "))
+					next := d
+					if start+1 < len(stack) {
+						next = stack[start+1]
+					}
+					fc.add(d, fc.cycleProperty(d, next), "显示条件或计算公式存在循环引用："+strings.Join(append(names, d.Name), " → "))
 				}
 			}
 		}
@@ -552,6 +556,27 @@ func (fc *formCompiler) findCycles(fields []Field) {
 		}
 	}
 	all(fields)
+}
+
+// cycleProperty says which expression of d leads to next in a cycle:
+// "calculation" or "relevant", or "" when the step is d's enclosing group.
+func (fc *formCompiler) cycleProperty(d, next *Field) string {
+	ex := fc.c.exprs[d]
+	if ex == nil {
+		return ""
+	}
+	refers := func(n *exprNode) bool {
+		found := false
+		walkRefs(n, func(r *exprNode) { found = found || r.field == next })
+		return found
+	}
+	switch {
+	case refers(ex.calculation):
+		return "calculation"
+	case refers(ex.relevant):
+		return "relevant"
+	}
+	return ""
 }
 
 // FormSet holds the loaded form definitions, every version of every form.

@@ -215,3 +215,39 @@ func TestLookup(t *testing.T) {
 		t.Errorf("Lookup(nope) = %v, want nil", fd)
 	}
 }
+
+// TestDefinitionProblemProperty checks that each definition problem names
+// the property it concerns, which converters use to point at a cell.
+func TestDefinitionProblemProperty(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string // "path property" of every problem, in order
+	}{
+		{"bad_expressions.json", []string{"workers_on_duty constraint", "capacity_percent relevant", "first_urgency calculation", "a calculation"}},
+		{"bad_names.json", []string{"basic.Visit-Mode name", "visit_date name", "fields[2] name"}},
+		{"bad_types.json", []string{"workers_total type", "empty_section fields", "team_members fields", "visit_mode choices",
+			"risk_level choices[1].value", "on_duty_percent calculation", "capacity default"}},
+		{"missing_header.json", []string{"id id", "version version", "title title"}},
+		{"unknown_keys.json", []string{"titel titel", "visit_date requried", "mode.choices[0] lable"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", "forms", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = ParseForm(data)
+			var de *DefinitionError
+			if !errors.As(err, &de) {
+				t.Fatalf("ParseForm error = %v, want a *DefinitionError", err)
+			}
+			var got []string
+			for _, p := range de.Problems {
+				got = append(got, p.Path+" "+p.Property)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("path and property:\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
