@@ -1,0 +1,162 @@
+package survey
+
+import (
+	"fmt"
+	"strings"
+)
+
+// CheckUpgrade reports why next may not replace current as the version of a
+// form used for new records, or nil when it may. Records keep the id and
+// version they were filled against, but statistics, exports and the ledger
+// read answers by field name across versions, so a new version must not
+// orphan answers already collected:
+//
+//   - the id stays the same and the version number is higher;
+//   - the kind (visit, worker or enterprise questionnaire) stays the same;
+//   - every field that stores an answer (calculations and repeats included)
+//     still exists in the same repeat, under the same name;
+//   - its type stays the same, except text ↔ textarea and integer → decimal,
+//     whose stored answers stay valid;
+//   - a select keeps every choice value (labels may change, choices may be
+//     added).
+//
+// Fields may be added, reordered, moved between groups, relabelled, made
+// required or hidden with relevant "false()" — the way to retire a
+// question. Both forms must be valid definitions. Path of each problem is
+// the field's path in next (or in current when it is gone), Property the
+// form property or "name", "type" or "choices[i].value" of current.
+func CheckUpgrade(current, next *Form) []Problem {
+	var ps []Problem
+	add := func(path, field, property, msg string) {
+		ps = append(ps, Problem{Path: path, Field: field, Property: property, Message: msg})
+	}
+	if next.ID != current.ID {
+		add("id", "id", "id", fmt.Sprintf("表单编号不同：当前为 %q，新版本为 %q", current.ID, next.ID))
+		return ps
+	}
+	if next.Version <= current.Version {
+		add("version", "version", "version", fmt.Sprintf("新版本号 %d 必须大于当前版本号 %d", next.Version, current.Version))
+	}
+	if next.Kind != current.Kind {
+		add("kind", "kind", "kind", fmt.Sprintf("表单类别不能改变：当前为 %s，新版本为 %s", kindText(current.Kind), kindText(next.Kind)))
+	}
+	oldFields, newFields := answerFields(current), answerFields(next)
+	newByName := map[string][]stored{}
+	for _, s := range newFields.order {
+		newByName[s.field.Name] = append(newByName[s.field.Name], s)
+	}
+	for _, o := range oldFields.order {
+		fd := o.field
+		n, ok := newFields.byKey[o.key]
+		if !ok {
+			msg := fmt.Sprintf("字段 %s（%s）被删除，已收集的答案将无处对应；如不再需要此题，请保留字段并把显示条件 (relevant) 设为 false() 停用", fd.Name, fieldText(fd))
+			if moved := newByName[fd.Name]; len(moved) > 0 {
+				msg = fmt.Sprintf("字段 %s（%s）从%s移到了%s，已收集的答案将无处对应", fd.Name, fieldText(fd), o.where(), moved[0].where())
+			}
+			add(o.path, fd.Name, "name", msg)
+			continue
+		}
+		nf := n.field
+		if nf.Type != fd.Type && !compatibleTypes(fd.Type, nf.Type) {
+			add(n.path, fd.Name, "type", fmt.Sprintf("字段 %s（%s）的类型从 %s 改为 %s，已收集的答案将无法读取", fd.Name, fieldText(fd), fd.Type, nf.Type))
+			continue
+		}
+		if fd.Type.isSelect() {
+			have := map[string]bool{}
+			for _, c := range nf.Choices {
+				have[c.Value] = true
+			}
+			for j, c := range fd.Choices {
+				if !have[c.Value] {
+					add(n.path, fd.Name, fmt.Sprintf("choices[%d].value", j),
+						fmt.Sprintf("字段 %s（%s）删除了选项 %s（%s），已收集的答案中可能有此选项", fd.Name, fieldText(fd), c.Value, c.Label))
+				}
+			}
+		}
+	}
+	return ps
+}
+
+// compatibleTypes reports whether answers stored for a field of type from
+// remain valid answers of type to.
+func compatibleTypes(from, to FieldType) bool {
+	switch {
+	case from == TypeText && to == TypeTextarea, from == TypeTextarea && to == TypeText:
+		return true
+	case from == TypeInteger && to == TypeDecimal:
+		return true
+	}
+	return false
+}
+
+func kindText(k FormKind) string {
+	switch k {
+	case "":
+		return "未指定"
+	case FormVisit:
+		return "走访记录表 (visit)"
+	case FormWorkerQuestionnaire:
+		return "职工问卷 (worker_questionnaire)"
+	case FormEnterpriseQuestionnaire:
+		return "企业经营者问卷 (enterprise_questionnaire)"
+	}
+	return string(k)
+}
+
+func fieldText(fd *Field) string {
+	if l := strings.TrimSpace(fd.Label); l != "" {
+		return l
+	}
+	return string(fd.Type)
+}
+
+// stored is one field that keeps a value in stored answers: key is its
+// place in the answers (the names of the enclosing repeats and its own
+// name), path its definition path as in Problem.Path.
+type stored struct {
+	key, path string
+	repeats   []string
+	field     *Field
+}
+
+// where names the answer level of s in Chinese: the top level or a repeat.
+func (s stored) where() string {
+	if len(s.repeats) == 0 {
+		return "表单顶层"
+	}
+	return "重复组 " + strings.Join(s.repeats, " → ")
+}
+
+type storedFields struct {
+	byKey map[string]stored
+	order []stored
+}
+
+// answerFields lists the fields of f that store answers, by their place in
+// the answers. Groups do not nest answers, so a field may move between
+// groups without changing its key.
+func answerFields(f *Form) storedFields {
+	out := storedFields{byKey: map[string]stored{}}
+	var walk func(fields []Field, prefix string, repeats []string)
+	walk = func(fields []Field, prefix string, repeats []string) {
+		for i := range fields {
+			fd := &fields[i]
+			p := joinPath(prefix, fd.Name, i)
+			if fd.Type != TypeGroup && fd.Type != TypeNote {
+				s := stored{key: strings.Join(append(append([]string(nil), repeats...), fd.Name), "/"), path: p, repeats: repeats, field: fd}
+				if _, dup := out.byKey[s.key]; !dup {
+					out.byKey[s.key] = s
+					out.order = append(out.order, s)
+				}
+			}
+			switch fd.Type {
+			case TypeGroup:
+				walk(fd.Fields, p, repeats)
+			case TypeRepeat:
+				walk(fd.Fields, p, append(append([]string(nil), repeats...), fd.Name))
+			}
+		}
+	}
+	walk(f.Fields, "", nil)
+	return out
+}
