@@ -35,7 +35,9 @@ var (
 var forms embed.FS
 
 // Forms returns the shipped form definitions (one JSON file per form
-// version) as a file system rooted at the forms directory.
+// version, <id>.v<version>.json) and their XLSForm templates for authors
+// (<id>.v<version>.xlsx, written by survey/xlsform from the JSON and checked
+// equal by its tests) as a file system rooted at the forms directory.
 func Forms() fs.FS {
 	sub, err := fs.Sub(forms, "forms")
 	if err != nil {
