@@ -62,7 +62,7 @@ type importer struct {
 // MaxFileSize bytes.
 func Parse(data []byte, name string) *Result {
 	im := &importer{file: name, lists: map[string]*choiceList{}, nodes: map[string]*node{}, reported: map[string]bool{}, langCols: map[string]*column{}}
-	res := &Result{file: name}
+	res := &Result{file: name, im: im}
 	if ok := im.readWorkbook(data); ok {
 		form := im.build()
 		res.Form = im.validate(form)

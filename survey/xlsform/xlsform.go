@@ -131,6 +131,7 @@ type Result struct {
 	// that were filled in by default: show them in a preview.
 	Notes []Problem
 	file  string
+	im    *importer // where each field came from, for CheckUpgrade
 }
 
 // Err returns nil when the workbook was accepted, otherwise an *Error
