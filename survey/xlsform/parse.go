@@ -54,6 +54,7 @@ type importer struct {
 	reported                  map[string]bool  // cells with a problem already
 	settingsRow               int
 	noTypes                   bool // the survey sheet has no type column
+	idFromFile                bool // the form id is the file's name
 }
 
 // Parse reads an XLSForm workbook. name is the file's name (used, as by
@@ -268,6 +269,7 @@ func (im *importer) readSettings(form *survey.Form) map[string]string {
 	if form.ID == "" {
 		base := path.Base(strings.ReplaceAll(im.file, `\`, "/"))
 		form.ID = strings.TrimSuffix(base, path.Ext(base))
+		im.idFromFile = true
 		if im.file != "" {
 			im.note(t, SheetSettings, rowNum, cell("form_id"), "form_id", missing("form_id")+fmt.Sprintf("按文件名使用 %q 作为表单编号", form.ID))
 		}
@@ -775,7 +777,11 @@ func (im *importer) validate(form *survey.Form) *survey.Form {
 // concerns a row already refused.
 func (im *importer) locate(p survey.Problem, noFields bool) *located {
 	if col, ok := formProperties[p.Property]; ok {
-		l := at(im.settings, SheetSettings, im.settingsRow, im.settings.col(col, ""), col, p.Message)
+		msg := p.Message
+		if p.Property == "id" && im.idFromFile {
+			msg += "（没有填写 form_id 时按文件名取编号；请在 settings 表的 form_id 列填写）"
+		}
+		l := at(im.settings, SheetSettings, im.settingsRow, im.settings.col(col, ""), col, msg)
 		return &l
 	}
 	n := im.nodes[p.Path]
