@@ -17,8 +17,12 @@ const SummaryTitle = "满意度测评问卷汇总表"
 type Summary struct {
 	Enterprise survey.Enterprise
 	Campaign   string
-	Rates      survey.Rates
-	Today      time.Time
+	// Scope, when not empty, names an area instead of one enterprise
+	// (the district workbench's summaries: "全区合计", a street): it is
+	// printed where the enterprise name would be.
+	Scope string
+	Rates survey.Rates
+	Today time.Time
 }
 
 var satisfactionShort = map[string]string{
@@ -78,6 +82,11 @@ func (r *renderer) summary(s *Summary) {
 	pdf.CellFormat(contentW, 8, "《"+SummaryTitle+"》", "", 1, "C", false, 0, "")
 	r.font("", 9.5)
 	sub := []string{"企业：" + s.Enterprise.Name}
+	nameRow := [2]string{"企业名称", s.Enterprise.Name}
+	if s.Scope != "" {
+		sub[0] = "范围：" + s.Scope
+		nameRow = [2]string{"统计范围", s.Scope}
+	}
 	if s.Campaign != "" {
 		sub = append(sub, "活动："+s.Campaign)
 	}
@@ -88,7 +97,7 @@ func (r *renderer) summary(s *Summary) {
 	rt := s.Rates
 	r.section("问卷份数")
 	r.kvTable([][2]string{
-		{"企业名称", s.Enterprise.Name},
+		nameRow,
 		{"所属区市", s.Enterprise.District},
 		{"问卷总数", strconv.Itoa(rt.Responses)},
 		{"职工问卷", strconv.Itoa(rt.Workers)},

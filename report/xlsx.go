@@ -468,3 +468,28 @@ func entsIn(rs []survey.Response) map[string]bool {
 	}
 	return m
 }
+
+// AuditRow is one audit log entry as exported (package audit's entries,
+// passed in plain so this package keeps depending on survey only).
+type AuditRow struct {
+	At                                    time.Time
+	Actor, Action, Target, Detail, Reason string
+}
+
+// AuditHeaders are the column titles of the audit log export.
+var AuditHeaders = []string{"序号", "时间", "操作人", "操作", "对象", "内容", "理由"}
+
+// WriteAuditXLSX writes the audit log workbook, one row per entry in the
+// order given, times in loc.
+func WriteAuditXLSX(w io.Writer, rows []AuditRow, actionLabel func(string) string, loc *time.Location) error {
+	out := make([][]any, len(rows))
+	for i, r := range rows {
+		out[i] = []any{i + 1, dateTimeCell(r.At.In(loc)), r.Actor, actionLabel(r.Action), r.Target, r.Detail, r.Reason}
+	}
+	b := newBook()
+	b.sheet(true, "审计日志", AuditHeaders, []float64{7, 17, 14, 14, 30, 60, 40}, out)
+	if err := b.write(w); err != nil {
+		return fmt.Errorf("write audit xlsx: %w", err)
+	}
+	return nil
+}

@@ -68,3 +68,29 @@ func (db *DB) SaveEnterprise(ctx context.Context, e survey.Enterprise) (survey.E
 	}
 	return e, nil
 }
+
+// AssignEnterprise sets the device an enterprise is assigned to ("" to
+// unassign) inside the transaction, as a new version of the enterprise.
+// It reports false when the enterprise was already assigned so.
+func (tx *Tx) AssignEnterprise(id, device string) (survey.Enterprise, bool, error) {
+	var e survey.Enterprise
+	var body []byte
+	err := tx.QueryRow(`SELECT body FROM enterprises WHERE id = ?`, id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, false, notFound("企业", id)
+	}
+	if err == nil {
+		err = json.Unmarshal(body, &e)
+	}
+	if err != nil {
+		return e, false, fmt.Errorf("enterprise %s: %w", id, err)
+	}
+	if e.AssignedTo == device {
+		return e, false, nil
+	}
+	e.AssignedTo = device
+	if _, err := tx.create(survey.KindEnterprise, e.ID, "", 0, e, false); err != nil {
+		return e, false, err
+	}
+	return e, true, nil
+}

@@ -156,3 +156,66 @@ func (db *DB) AddFollowUp(ctx context.Context, itemID string, fu survey.FollowUp
 	}
 	return it, nil
 }
+
+// ErrStale means a form was filled against a version of a record that is no
+// longer the current one: someone else changed it meanwhile. The change is
+// refused so that theirs is not silently overwritten.
+var ErrStale = &Error{Code: "stale", Message: "此记录在您打开页面之后已被他人修改，您的修改没有保存。请重新打开页面，查看最新内容后再修改。"}
+
+// ErrInConflict means a record has concurrent versions that a person must
+// reconcile before it can be edited.
+var ErrInConflict = &Error{Code: "in_conflict", Message: "此记录有尚未处理的冲突，请先在“冲突”页处理后再修改。"}
+
+// EditLedgerItem changes a ledger item inside the transaction, provided its
+// current version is base (the version the person's form showed): edit
+// gets the current item and changes it in place, and the result is stored
+// as a new version. The follow-up log cannot shrink or change: edit may
+// only append to it.
+func (tx *Tx) EditLedgerItem(id, base string, edit func(*survey.LedgerItem) error) (survey.LedgerItem, error) {
+	var body []byte
+	var version string
+	var conflict bool
+	err := tx.QueryRow(`SELECT body, version_id, conflict FROM ledger_items WHERE id = ?`, id).Scan(&body, &version, &conflict)
+	it, err := decodeLedgerItem(id, body, err)
+	if err != nil {
+		return it, err
+	}
+	if conflict {
+		return it, ErrInConflict
+	}
+	if version != base {
+		return it, ErrStale
+	}
+	old := it
+	old.Log = append([]survey.FollowUp(nil), it.Log...)
+	if err := edit(&it); err != nil {
+		return it, err
+	}
+	if len(it.Log) < len(old.Log) {
+		return it, &Error{Code: "invalid", Message: "跟进记录只能增加，不能删除或修改"}
+	}
+	for i := range old.Log {
+		if !old.Log[i].At.Equal(it.Log[i].At) || old.Log[i].By != it.Log[i].By || old.Log[i].Note != it.Log[i].Note || old.Log[i].Status != it.Log[i].Status {
+			return it, &Error{Code: "invalid", Message: "跟进记录只能增加，不能删除或修改"}
+		}
+	}
+	if it.Deadline != "" && !validDay(it.Deadline) {
+		return it, &Error{Code: "invalid", Message: "办结期限应为 YYYY-MM-DD 格式"}
+	}
+	it.ID, it.EnterpriseID, it.VisitID, it.DemandIndex, it.CreatedAt = old.ID, old.EnterpriseID, old.VisitID, old.DemandIndex, old.CreatedAt
+	if _, err := tx.create(survey.KindLedger, it.ID, "", 0, it, false); err != nil {
+		return it, err
+	}
+	return it, nil
+}
+
+// LedgerItemVersion returns a ledger item with the id of its current
+// version, which an edit form sends back as its base.
+func (db *DB) LedgerItemVersion(ctx context.Context, id string) (survey.LedgerItem, string, bool, error) {
+	var body []byte
+	var version string
+	var conflict bool
+	err := db.read.QueryRowContext(ctx, `SELECT body, version_id, conflict FROM ledger_items WHERE id = ?`, id).Scan(&body, &version, &conflict)
+	it, err := decodeLedgerItem(id, body, err)
+	return it, version, conflict, err
+}

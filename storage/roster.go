@@ -31,6 +31,13 @@ type ImportReport struct {
 // known keeps its id and assignment. progress, when not nil, is called from
 // the importing goroutine with the rows done so far.
 func (db *DB) ImportRoster(ctx context.Context, r io.Reader, filename string, progress func(done, total int)) (ImportReport, error) {
+	return db.ImportRosterThen(ctx, r, filename, progress, nil)
+}
+
+// ImportRosterThen is ImportRoster; then, when not nil, runs inside the
+// import's transaction after the rows are stored (the district workbench
+// writes its audit entry there), and an error from it undoes the import.
+func (db *DB) ImportRosterThen(ctx context.Context, r io.Reader, filename string, progress func(done, total int), then func(tx *Tx, rep ImportReport) error) (ImportReport, error) {
 	var rep ImportReport
 	rows, problems, err := survey.ParseRoster(r, filename)
 	if err != nil {
@@ -77,6 +84,9 @@ func (db *DB) ImportRoster(ctx context.Context, r io.Reader, filename string, pr
 		}
 		if progress != nil {
 			progress(len(rows), len(rows))
+		}
+		if then != nil {
+			return then(tx, rep)
 		}
 		return nil
 	})

@@ -30,6 +30,8 @@ type EnterpriseQuery struct {
 	Text string
 	// District, Street, Industry and AssignedTo must match exactly.
 	District, Street, Industry, AssignedTo string
+	// Unassigned keeps only enterprises assigned to no device.
+	Unassigned bool
 	// Limit caps the number of results; 0 means no cap.
 	Limit int
 }
@@ -271,11 +273,42 @@ func (db *DB) WarmSearch(ctx context.Context) error { return db.index.build(ctx,
 // SearchEnterprises returns the enterprises matching q in pinyin order of
 // their names.
 func (db *DB) SearchEnterprises(ctx context.Context, q EnterpriseQuery) ([]survey.Enterprise, error) {
+	ids, err := db.searchIDs(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return db.enterprisesByID(ctx, ids)
+}
+
+// SearchEnterprisesPage returns the enterprises matching q (Limit ignored)
+// from offset on, at most limit of them, and how many match in all: a
+// page of a list over the whole roster reads only that page's records.
+func (db *DB) SearchEnterprisesPage(ctx context.Context, q EnterpriseQuery, offset, limit int) ([]survey.Enterprise, int, error) {
+	q.Limit = 0
+	ids, err := db.searchIDs(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	total := len(ids)
+	offset = min(max(offset, 0), total)
+	ids = ids[offset:min(offset+max(limit, 0), total)]
+	es, err := db.enterprisesByID(ctx, ids)
+	return es, total, err
+}
+
+// SearchEnterpriseIDs returns the ids of the enterprises matching q, in
+// pinyin order of their names.
+func (db *DB) SearchEnterpriseIDs(ctx context.Context, q EnterpriseQuery) ([]string, error) {
+	return db.searchIDs(ctx, q)
+}
+
+func (db *DB) searchIDs(ctx context.Context, q EnterpriseQuery) ([]string, error) {
 	if err := db.index.build(ctx, db); err != nil {
 		return nil, err
 	}
 	terms := strings.Fields(strings.ToLower(width.Fold.String(q.Text)))
 	district, street, industry, assignedTo := unique.Make(q.District), unique.Make(q.Street), unique.Make(q.Industry), unique.Make(q.AssignedTo)
+	none := unique.Make("")
 	db.index.mu.RLock()
 	var hits []*indexEntry
 	for i := range db.index.entries {
@@ -283,7 +316,8 @@ func (db *DB) SearchEnterprises(ctx context.Context, q EnterpriseQuery) ([]surve
 		if q.District != "" && e.district != district ||
 			q.Street != "" && e.street != street ||
 			q.Industry != "" && e.industry != industry ||
-			q.AssignedTo != "" && e.assignedTo != assignedTo {
+			q.AssignedTo != "" && e.assignedTo != assignedTo ||
+			q.Unassigned && e.assignedTo != none {
 			continue
 		}
 		ok := true
@@ -312,7 +346,7 @@ func (db *DB) SearchEnterprises(ctx context.Context, q EnterpriseQuery) ([]surve
 	for i, e := range hits {
 		ids[i] = e.id
 	}
-	return db.enterprisesByID(ctx, ids)
+	return ids, nil
 }
 
 // enterprisesByID reads enterprises in the order of ids, skipping ids that

@@ -15,13 +15,13 @@ func (r Rate) Percent() float64 {
 	return float64(r.Hits) * 100 / float64(r.Valid)
 }
 
-func (r *Rate) add(answer string, hit func(string) bool) {
+func (r *Rate) addN(answer string, n int, hit func(string) bool) {
 	if answer == "" {
 		return
 	}
-	r.Valid++
+	r.Valid += n
 	if hit(answer) {
-		r.Hits++
+		r.Hits += n
 	}
 }
 
@@ -68,42 +68,98 @@ func isTopTwo(s string) bool { return s == "5" || s == "4" }
 
 // ComputeRates computes the campaign figures over rs.
 func ComputeRates(rs []Response) Rates {
-	r := Rates{
+	r := NewRates()
+	for _, resp := range rs {
+		r.Add(resp, 1)
+	}
+	return r
+}
+
+// NewRates returns empty figures, ready for Add.
+func NewRates() Rates {
+	return Rates{
 		AwarenessLevels:   map[string]int{},
 		SatisfactionItems: map[string]Rate{},
 		RecognitionItems:  map[string]Rate{},
 	}
-	for _, resp := range rs {
-		r.Responses++
-		a := resp.Answers
-		switch resp.Kind {
-		case RespondentWorker:
-			r.Workers++
-			aw := answerString(a, "awareness")
-			r.Awareness.add(aw, func(s string) bool { return s != "no" })
-			if aw != "" {
-				r.AwarenessLevels[aw]++
-			}
-			r.Participation.add(answerString(a, "participated"), func(s string) bool { return s == "yes" })
-			r.Satisfaction.add(answerString(a, "sat_overall"), isTopTwo)
-			for _, f := range SatisfactionFields {
-				it := r.SatisfactionItems[f]
-				it.add(answerString(a, f), isTopTwo)
-				r.SatisfactionItems[f] = it
-			}
-		case RespondentManager:
-			r.Managers++
-			for _, f := range RecognitionFields {
-				v := answerString(a, f)
-				r.Recognition.add(v, isTopTwo)
-				it := r.RecognitionItems[f]
-				it.add(v, isTopTwo)
-				r.RecognitionItems[f] = it
-			}
+}
+
+// Add counts n identical responses resp into r (r from NewRates). The
+// district workbench adds responses grouped by their answers, so a
+// district of 100,000 responses is tallied from a few thousand groups
+// with the same rules as ComputeRates.
+func (r *Rates) Add(resp Response, n int) {
+	if n <= 0 {
+		return
+	}
+	if r.AwarenessLevels == nil || r.SatisfactionItems == nil || r.RecognitionItems == nil {
+		fresh := NewRates()
+		if r.AwarenessLevels == nil {
+			r.AwarenessLevels = fresh.AwarenessLevels
+		}
+		if r.SatisfactionItems == nil {
+			r.SatisfactionItems = fresh.SatisfactionItems
+		}
+		if r.RecognitionItems == nil {
+			r.RecognitionItems = fresh.RecognitionItems
 		}
 	}
-	return r
+	r.Responses += n
+	a := resp.Answers
+	switch resp.Kind {
+	case RespondentWorker:
+		r.Workers += n
+		aw := answerString(a, "awareness")
+		r.Awareness.addN(aw, n, func(s string) bool { return s != "no" })
+		if aw != "" {
+			r.AwarenessLevels[aw] += n
+		}
+		r.Participation.addN(answerString(a, "participated"), n, func(s string) bool { return s == "yes" })
+		r.Satisfaction.addN(answerString(a, "sat_overall"), n, isTopTwo)
+		for _, f := range SatisfactionFields {
+			it := r.SatisfactionItems[f]
+			it.addN(answerString(a, f), n, isTopTwo)
+			r.SatisfactionItems[f] = it
+		}
+	case RespondentManager:
+		r.Managers += n
+		for _, f := range RecognitionFields {
+			v := answerString(a, f)
+			r.Recognition.addN(v, n, isTopTwo)
+			it := r.RecognitionItems[f]
+			it.addN(v, n, isTopTwo)
+			r.RecognitionItems[f] = it
+		}
+	}
 }
+
+// Merge adds the counts of o to r (r from NewRates).
+func (r *Rates) Merge(o Rates) {
+	r.Responses += o.Responses
+	r.Workers += o.Workers
+	r.Managers += o.Managers
+	for _, p := range []struct{ dst, src *Rate }{{&r.Awareness, &o.Awareness}, {&r.Participation, &o.Participation}, {&r.Satisfaction, &o.Satisfaction}, {&r.Recognition, &o.Recognition}} {
+		p.dst.Hits += p.src.Hits
+		p.dst.Valid += p.src.Valid
+	}
+	for k, v := range o.AwarenessLevels {
+		r.AwarenessLevels[k] += v
+	}
+	for k, v := range o.SatisfactionItems {
+		it := r.SatisfactionItems[k]
+		it.Hits, it.Valid = it.Hits+v.Hits, it.Valid+v.Valid
+		r.SatisfactionItems[k] = it
+	}
+	for k, v := range o.RecognitionItems {
+		it := r.RecognitionItems[k]
+		it.Hits, it.Valid = it.Hits+v.Hits, it.Valid+v.Valid
+		r.RecognitionItems[k] = it
+	}
+}
+
+// RateFields are the answers the campaign figures read, per respondent
+// kind: whoever groups responses to tally them must group by these.
+var RateFields = append(append([]string{"awareness", "participated"}, SatisfactionFields...), RecognitionFields...)
 
 func answerString(a Answers, name string) string {
 	s, _ := a[name].(string)

@@ -156,8 +156,13 @@ type LedgerItem struct {
 	Status          LedgerStatus `json:"status"`
 	Owner           string       `json:"owner"`
 	Deadline        string       `json:"deadline,omitempty"` // YYYY-MM-DD
-	Log             []FollowUp   `json:"log,omitempty"`
-	CreatedAt       time.Time    `json:"created_at"`
+	// Assessment is the district's 研判 result and Department the
+	// department responsible for solving the problem; district staff set
+	// both in the workbench and they travel down with the item.
+	Assessment string     `json:"assessment,omitempty"`
+	Department string     `json:"department,omitempty"`
+	Log        []FollowUp `json:"log,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
 }
 
 // Overdue reports whether the item is open and past its deadline on day today.

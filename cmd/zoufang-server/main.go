@@ -94,11 +94,15 @@ func run(args []string, out, errOut io.Writer) int {
 		{"merged", "", "合并后的记录内容（JSON 文件）"}, {"addr", "127.0.0.1:8700", "监听地址"},
 		{"url", "", "笔记本上传地址"}, {"valid", "", "有效期（如 365d）"},
 		{"resend", "", "重发的下发包序号"}, {"version", "", "信任文件版本"},
+		{"name", "", "账户名"}, {"role", "", "角色：admin、reviewer、readonly"},
+		{"tls-cert", "", "HTTPS 证书文件（PEM）"}, {"tls-key", "", "HTTPS 私钥文件（PEM）"},
+		{"api-addr", "", "另开一个只接收笔记本上传的 HTTP 地址（配合 HTTPS 工作台）"},
 	} {
 		fs.String(f.name, f.def, f.help)
 	}
 	fs.Bool("rotate-key", false, "同时更换区总工会密钥")
 	fs.Bool("all", false, "全部")
+	fs.Bool("insecure-http", false, "在非本机地址上不加密地提供工作台（不推荐）")
 	// Flags may come after positional arguments.
 	var pos []string
 	for {
@@ -130,7 +134,7 @@ func init() {
 		{"enroll", "enroll --data 目录 登记申请文件 [--out 信任文件]", "登记笔记本：显示指纹供核对，写出信任文件", runEnroll},
 		{"revoke", "revoke --data 目录 设备编号 --reason 原因 [--by 处理人]", "停用丢失或退役的笔记本", nil},
 		{"import", "import --data 目录 同步包...", "导入U盘带回的同步包，写出回执", runImport},
-		{"serve", "serve --data 目录 [--addr 127.0.0.1:8700]", "启动上传服务", nil},
+		{"serve", "serve --data 目录 [--addr 127.0.0.1:8700] [--tls-cert 证书 --tls-key 私钥] [--api-addr 地址] [--insecure-http]", "启动服务：笔记本上传和区级工作台（浏览器）", nil},
 		{"status", "status --data 目录", "设备、已收到的序号、等待和隔离的包、未处理的冲突", runStatus},
 		{"resolve", "resolve --data 目录 记录编号 (--pick 版本编号 | --merged 文件.json) --by 处理人 --why 理由", "处理冲突", nil},
 		{"roster", "roster --data 目录 名录文件.csv|.xlsx", "导入企业名录", runRoster},
@@ -151,6 +155,7 @@ func init() {
 	set("assign", runAssign)
 	set("export-down", runExportDown)
 	set("receipt", runReceipt)
+	commands = append(commands, workbenchCommands...)
 }
 
 func runEnroll(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int {
@@ -235,14 +240,34 @@ func runImport(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 }
 
 func runServe(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int {
-	addr := flagString(fs, "addr")
+	o := serveOptions{addr: flagString(fs, "addr"), apiAddr: flagString(fs, "api-addr"), cert: flagString(fs, "tls-cert"), key: flagString(fs, "tls-key"),
+		insecure: flagString(fs, "insecure-http") == "true"}
 	log := slog.New(slog.NewTextHandler(errOut, nil))
-	srv := &http.Server{Addr: addr, Handler: d.Handler(log), ReadHeaderTimeout: 10 * time.Second}
+	handler, wb, err := workbenchHandler(d, o, log, errOut)
+	if err != nil {
+		fmt.Fprintln(errOut, err)
+		return 1
+	}
+	defer wb.Close()
+	srv := &http.Server{Addr: o.addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	servers := []*http.Server{srv}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	fmt.Fprintf(out, "%s 上传服务已启动：http://%s\n", d.Name(), addr)
+	errc := make(chan error, 2)
+	scheme := "http"
+	if o.cert != "" {
+		scheme = "https"
+		go func() { errc <- srv.ListenAndServeTLS(o.cert, o.key) }()
+	} else {
+		go func() { errc <- srv.ListenAndServe() }()
+	}
+	fmt.Fprintf(out, "%s 服务已启动：%s://%s （浏览器打开即为区级工作台）\n", d.Name(), scheme, o.addr)
+	if o.apiAddr != "" {
+		api := &http.Server{Addr: o.apiAddr, Handler: apiOnly(handler), ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, api)
+		go func() { errc <- api.ListenAndServe() }()
+		fmt.Fprintf(out, "笔记本上传地址（HTTP）：http://%s\n", o.apiAddr)
+	}
 	select {
 	case err := <-errc:
 		fmt.Fprintln(errOut, "服务失败：", err)
@@ -251,12 +276,15 @@ func runServe(d *district.District, fs *flag.FlagSet, args []string, out, errOut
 	}
 	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintln(errOut, "停止服务：", err)
-		return 1
+	code := 0
+	for _, s := range servers {
+		if err := s.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(errOut, "停止服务：", err)
+			code = 1
+		}
 	}
-	fmt.Fprintln(out, "上传服务已停止")
-	return 0
+	fmt.Fprintln(out, "服务已停止")
+	return code
 }
 
 func runStatus(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int {

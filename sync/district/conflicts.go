@@ -147,6 +147,21 @@ func fields(v survey.Version) map[string]any {
 // head (pick) or, when merged is not nil, that JSON payload. Who and why
 // are kept in the district log.
 func (d *District) Resolve(ctx context.Context, recordID, pick string, merged json.RawMessage, who, why string) (survey.Version, error) {
+	return d.resolve(ctx, recordID, nil, pick, merged, who, why)
+}
+
+// ResolveSeen is Resolve for a person who decided looking at the heads
+// seen (version ids, any order): when the record's heads are no longer
+// exactly those (another person resolved it, or a laptop sent a newer
+// edit meanwhile), nothing is written and storage.ErrStale is returned.
+func (d *District) ResolveSeen(ctx context.Context, recordID string, seen []string, pick string, merged json.RawMessage, who, why string) (survey.Version, error) {
+	if len(seen) == 0 {
+		return survey.Version{}, storage.ErrStale
+	}
+	return d.resolve(ctx, recordID, seen, pick, merged, who, why)
+}
+
+func (d *District) resolve(ctx context.Context, recordID string, seen []string, pick string, merged json.RawMessage, who, why string) (survey.Version, error) {
 	if strings.TrimSpace(who) == "" || strings.TrimSpace(why) == "" {
 		return survey.Version{}, fmt.Errorf("处理冲突须写明处理人和理由")
 	}
@@ -155,6 +170,9 @@ func (d *District) Resolve(ctx context.Context, recordID, pick string, merged js
 	heads, err := d.db.Heads(ctx, recordID)
 	if err != nil {
 		return survey.Version{}, err
+	}
+	if seen != nil && !sameIDs(heads, seen) {
+		return survey.Version{}, storage.ErrStale
 	}
 	if len(heads) < 2 {
 		return survey.Version{}, fmt.Errorf("记录 %s 没有待处理的冲突", recordID)
@@ -192,6 +210,16 @@ func (d *District) Resolve(ctx context.Context, recordID, pick string, merged js
 		}
 	}
 	err = d.db.Update(ctx, func(tx *storage.Tx) error {
+		// The heads may have moved since they were read (an edit made in
+		// the workbench does not take d.mu): the resolution must name
+		// exactly the current heads as parents, or it would hide one.
+		now, err := tx.Heads(recordID)
+		if err != nil {
+			return err
+		}
+		if !sameIDs(now, parents) {
+			return storage.ErrStale
+		}
 		if _, err := tx.PutVersions([]survey.Version{v}); err != nil {
 			return err
 		}
@@ -200,3 +228,25 @@ func (d *District) Resolve(ctx context.Context, recordID, pick string, merged js
 	})
 	return v, err
 }
+
+// sameIDs reports whether heads are exactly the versions ids, in any order.
+func sameIDs(heads []survey.Version, ids []string) bool {
+	if len(heads) != len(ids) {
+		return false
+	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	for _, h := range heads {
+		if !want[h.VersionID] {
+			return false
+		}
+	}
+	return len(want) == len(ids)
+}
+
+// Fields returns a version's content flattened for comparison, as Classify
+// compares it: top-level members by name, visit and response answers as
+// "answers.NAME", bookkeeping (updated_at, edit_reason) left out.
+func Fields(v survey.Version) map[string]any { return fields(v) }

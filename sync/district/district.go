@@ -198,12 +198,18 @@ type Device struct {
 // trust file for the laptop and the request's fingerprint, which staff
 // compare with the one on the laptop's screen.
 func (d *District) Enroll(req []byte) ([]byte, string, error) {
+	return d.EnrollAs(context.Background(), "区总工会", req)
+}
+
+// EnrollAs is Enroll by a named person (the workbench's logged-in
+// account), who is recorded in the audit log.
+func (d *District) EnrollAs(ctx context.Context, actor string, req []byte) ([]byte, string, error) {
 	r, err := sync.ParseEnrollRequest(req)
 	if err != nil {
 		return nil, "", fmt.Errorf("登记申请文件无效：%w", err)
 	}
 	now := d.now().UTC()
-	err = d.db.Update(context.Background(), func(tx *storage.Tx) error {
+	err = d.db.Update(ctx, func(tx *storage.Tx) error {
 		var old []byte
 		err := tx.QueryRow(`SELECT request FROM district_devices WHERE id = ?`, r.DeviceID).Scan(&old)
 		switch {
@@ -220,7 +226,7 @@ func (d *District) Enroll(req []byte) ([]byte, string, error) {
 			r.DeviceID, r.DeviceName, r.Investigator, req, r.Fingerprint(), now.Format(time.RFC3339)); err != nil {
 			return err
 		}
-		return audit.Record(tx, audit.Entry{At: now, Actor: "区总工会", Action: "enroll", Target: r.DeviceID,
+		return audit.Record(tx, audit.Entry{At: now, Actor: actor, Action: "enroll", Target: r.DeviceID,
 			Detail: fmt.Sprintf("登记设备 %s（%s，%s），指纹 %s", r.DeviceID, r.DeviceName, r.Investigator, r.Fingerprint())})
 	})
 	if err != nil {

@@ -175,8 +175,8 @@ func (d *District) decide(ctx context.Context, data []byte) Result {
 	}
 	if h.Seq != dev.seq+1 {
 		err := d.db.Update(ctx, func(tx *storage.Tx) error {
-			_, err := tx.Exec(`INSERT INTO district_bundles (device_id, seq, hash, state, received, data) VALUES (?, ?, ?, 'backlog', ?, ?)`,
-				h.DeviceID, h.Seq, hash[:], d.now().UTC().Format(time.RFC3339), data)
+			_, err := tx.Exec(`INSERT INTO district_bundles (device_id, seq, hash, state, received, data, records, attachments) VALUES (?, ?, ?, 'backlog', ?, ?, ?, ?)`,
+				h.DeviceID, h.Seq, hash[:], d.now().UTC().Format(time.RFC3339), data, h.Records, h.Attachments)
 			return err
 		})
 		if err != nil {
@@ -229,8 +229,8 @@ func (d *District) apply(ctx context.Context, b *sync.Bundle, p sync.Payload, fa
 		// The bytes are not kept once merged: the versions are, and an
 		// applied bundle row with its device must not lead back from an
 		// anonymous response to a laptop.
-		if _, err := tx.Exec(`INSERT INTO district_bundles (device_id, seq, hash, state, received) VALUES (?, ?, ?, 'applied', ?)`,
-			h.DeviceID, h.Seq, hash[:], tx.Now().Format(time.RFC3339)); err != nil {
+		if _, err := tx.Exec(`INSERT INTO district_bundles (device_id, seq, hash, state, received, records, attachments) VALUES (?, ?, ?, 'applied', ?, ?, ?)`,
+			h.DeviceID, h.Seq, hash[:], tx.Now().Format(time.RFC3339), h.Records, h.Attachments); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(`UPDATE district_devices SET seq = ?, head = ? WHERE id = ?`, h.Seq, hash[:], h.DeviceID); err != nil {
@@ -282,8 +282,8 @@ func (d *District) drainBacklog(ctx context.Context, deviceID string) {
 
 func (d *District) quarantine(ctx context.Context, h sync.Header, hash sync.Hash, data []byte, reason string) error {
 	return d.db.Update(ctx, func(tx *storage.Tx) error {
-		_, err := tx.Exec(`INSERT OR IGNORE INTO district_bundles (device_id, seq, hash, state, reason, received, data) VALUES (?, ?, ?, 'quarantined', ?, ?, ?)`,
-			h.DeviceID, h.Seq, hash[:], reason, d.now().UTC().Format(time.RFC3339), data)
+		_, err := tx.Exec(`INSERT OR IGNORE INTO district_bundles (device_id, seq, hash, state, reason, received, data, records, attachments) VALUES (?, ?, ?, 'quarantined', ?, ?, ?, ?, ?)`,
+			h.DeviceID, h.Seq, hash[:], reason, d.now().UTC().Format(time.RFC3339), data, h.Records, h.Attachments)
 		if err != nil {
 			return err
 		}

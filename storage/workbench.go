@@ -1,0 +1,403 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"zoufang/survey"
+)
+
+// The district workbench (package web) reads the merged records through the
+// queries below: filtered, paged lists that join each record with its
+// enterprise, and the counts behind the overview and the figures. They read
+// the projection tables, which only this package writes.
+
+// VisitListQuery selects visits for a list. Empty fields do not filter.
+type VisitListQuery struct {
+	Street string             // the enterprise's 镇街
+	Device string             // the device (visit team) the enterprise is assigned to
+	Status survey.VisitStatus // 草稿 / 已完成 / 已签字确认
+	// From and To bound the visit date (answer visit_date, YYYY-MM-DD),
+	// both included.
+	From, To string
+	// Text is a substring of the enterprise name.
+	Text          string
+	Limit, Offset int
+}
+
+// VisitRow is one visit in a list.
+type VisitRow struct {
+	ID, VersionID, EnterpriseID string
+	Enterprise, Street, Device  string
+	Investigator, VisitDate     string
+	Status                      survey.VisitStatus
+	Updated                     time.Time
+	Conflict                    bool
+}
+
+const visitDayExpr = `json_extract(v.body, '$.answers.visit_date')`
+
+// ListVisits returns one page of the visits matching q, latest visit date
+// first, and how many match in all.
+func (db *DB) ListVisits(ctx context.Context, q VisitListQuery) ([]VisitRow, int, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
+	if q.Street != "" {
+		add("e.street = ?", q.Street)
+	}
+	if q.Device != "" {
+		add("e.assigned_to = ?", q.Device)
+	}
+	if q.Status != "" {
+		add("v.status = ?", string(q.Status))
+	}
+	if q.From != "" {
+		add(visitDayExpr+" >= ?", q.From)
+	}
+	if q.To != "" {
+		add(visitDayExpr+" <= ?", q.To)
+	}
+	if q.Text != "" {
+		add("instr(e.name, ?) > 0", q.Text)
+	}
+	from := ` FROM visits v LEFT JOIN enterprises e ON e.id = v.enterprise_id`
+	if len(where) > 0 {
+		from += " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("list visits: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT v.id, v.version_id, v.enterprise_id, ifnull(e.name, ''), ifnull(e.street, ''), ifnull(e.assigned_to, ''),
+		ifnull(json_extract(v.body, '$.investigator'), ''), ifnull(`+visitDayExpr+`, ''), v.status, v.updated, v.conflict`+from+
+		` ORDER BY `+visitDayExpr+` DESC, v.updated DESC, v.id LIMIT ? OFFSET ?`, append(args, limitOf(q.Limit), max(q.Offset, 0))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list visits: %w", err)
+	}
+	defer rows.Close()
+	var out []VisitRow
+	for rows.Next() {
+		var r VisitRow
+		var status, updated string
+		var investigator, day any
+		if err := rows.Scan(&r.ID, &r.VersionID, &r.EnterpriseID, &r.Enterprise, &r.Street, &r.Device, &investigator, &day, &status, &updated, &r.Conflict); err != nil {
+			return nil, 0, fmt.Errorf("list visits: %w", err)
+		}
+		r.Investigator, r.VisitDate = textOf(investigator), textOf(day)
+		r.Status = survey.VisitStatus(status)
+		r.Updated, _ = time.Parse(time.RFC3339Nano, updated)
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// textOf turns a json_extract result into text: JSON strings come back as
+// text, anything else (a number, an object in a hostile payload) as its
+// printed form.
+func textOf(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	}
+	return fmt.Sprint(v)
+}
+
+func limitOf(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
+
+// LedgerListQuery selects ledger items for a list. Empty fields do not
+// filter.
+type LedgerListQuery struct {
+	Status survey.LedgerStatus
+	// Open leaves out closed items (已解决, 已上报, 已转办).
+	Open    bool
+	Street  string
+	Urgency string // choice value: normal, pressing, urgent
+	// OverdueOn, a day YYYY-MM-DD, keeps only open items whose deadline is
+	// before that day.
+	OverdueOn     string
+	Device        string // the device the enterprise is assigned to
+	Text          string // substring of the description or enterprise name
+	Limit, Offset int
+}
+
+// LedgerRow is one ledger item in a list with its enterprise.
+type LedgerRow struct {
+	Item               survey.LedgerItem
+	VersionID          string
+	Enterprise, Street string
+	Conflict           bool
+}
+
+func closedStatuses() string {
+	var closed []string
+	for _, s := range survey.LedgerStatuses {
+		if s.Closed() {
+			closed = append(closed, "'"+string(s)+"'")
+		}
+	}
+	return "(" + strings.Join(closed, ",") + ")"
+}
+
+// ListLedger returns one page of the ledger items matching q, by deadline
+// (items without one last), and how many match in all.
+func (db *DB) ListLedger(ctx context.Context, q LedgerListQuery) ([]LedgerRow, int, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v ...any) { where = append(where, cond); args = append(args, v...) }
+	if q.Status != "" {
+		add("l.status = ?", string(q.Status))
+	}
+	if q.Open {
+		add("l.status NOT IN " + closedStatuses())
+	}
+	if q.Street != "" {
+		add("e.street = ?", q.Street)
+	}
+	if q.Device != "" {
+		add("e.assigned_to = ?", q.Device)
+	}
+	if q.Urgency != "" {
+		add("json_extract(l.body, '$.urgency') = ?", q.Urgency)
+	}
+	if q.OverdueOn != "" {
+		add("l.status NOT IN "+closedStatuses()+" AND l.deadline <> '' AND l.deadline < ?", q.OverdueOn)
+	}
+	if q.Text != "" {
+		add("(instr(json_extract(l.body, '$.description'), ?) > 0 OR instr(e.name, ?) > 0)", q.Text, q.Text)
+	}
+	from := ` FROM ledger_items l LEFT JOIN enterprises e ON e.id = l.enterprise_id`
+	if len(where) > 0 {
+		from += " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("list ledger: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT l.body, l.version_id, ifnull(e.name, ''), ifnull(e.street, ''), l.conflict`+from+
+		` ORDER BY l.deadline = '', l.deadline, l.created, l.id LIMIT ? OFFSET ?`, append(args, limitOf(q.Limit), max(q.Offset, 0))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list ledger: %w", err)
+	}
+	defer rows.Close()
+	var out []LedgerRow
+	for rows.Next() {
+		var r LedgerRow
+		var body []byte
+		if err := rows.Scan(&body, &r.VersionID, &r.Enterprise, &r.Street, &r.Conflict); err != nil {
+			return nil, 0, fmt.Errorf("list ledger: %w", err)
+		}
+		if err := json.Unmarshal(body, &r.Item); err != nil {
+			return nil, 0, fmt.Errorf("list ledger: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// Progress counts one visit team's work: enterprises assigned to its
+// device, and of those how many have a visit (any status), a finalized or
+// signed one, and a signed one.
+type Progress struct {
+	Assigned, Visited, Finalized, Signed int
+}
+
+// ProgressByDevice returns the progress of every device that has
+// enterprises assigned, keyed by device id.
+func (db *DB) ProgressByDevice(ctx context.Context) (map[string]Progress, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT e.assigned_to, count(*), count(s.rank), ifnull(sum(s.rank >= 2), 0), ifnull(sum(s.rank = 3), 0)
+		FROM enterprises e LEFT JOIN (
+			SELECT enterprise_id, max(CASE status WHEN 'signed' THEN 3 WHEN 'finalized' THEN 2 ELSE 1 END) AS rank
+			FROM visits GROUP BY enterprise_id) s ON s.enterprise_id = e.id
+		WHERE e.assigned_to <> '' GROUP BY e.assigned_to`)
+	if err != nil {
+		return nil, fmt.Errorf("progress: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]Progress{}
+	for rows.Next() {
+		var dev string
+		var p Progress
+		if err := rows.Scan(&dev, &p.Assigned, &p.Visited, &p.Finalized, &p.Signed); err != nil {
+			return nil, fmt.Errorf("progress: %w", err)
+		}
+		out[dev] = p
+	}
+	return out, rows.Err()
+}
+
+// Totals are the district-wide counts on the overview.
+type Totals struct {
+	Enterprises, Assigned                int
+	Visits                               map[survey.VisitStatus]int
+	LedgerOpen, LedgerOverdue, Responses int
+}
+
+// CountTotals counts the district's records; overdue ledger items are the
+// open ones with a deadline before today (YYYY-MM-DD).
+func (db *DB) CountTotals(ctx context.Context, today string) (Totals, error) {
+	t := Totals{Visits: map[survey.VisitStatus]int{}}
+	err := db.read.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM enterprises), (SELECT count(*) FROM enterprises WHERE assigned_to <> ''),
+		(SELECT count(*) FROM ledger_items WHERE status NOT IN `+closedStatuses()+`),
+		(SELECT count(*) FROM ledger_items WHERE status NOT IN `+closedStatuses()+` AND deadline <> '' AND deadline < ?),
+		(SELECT count(*) FROM responses)`, today).Scan(&t.Enterprises, &t.Assigned, &t.LedgerOpen, &t.LedgerOverdue, &t.Responses)
+	if err != nil {
+		return t, fmt.Errorf("totals: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT status, count(*) FROM visits GROUP BY status`)
+	if err != nil {
+		return t, fmt.Errorf("totals: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return t, fmt.Errorf("totals: %w", err)
+		}
+		t.Visits[survey.VisitStatus(s)] = n
+	}
+	return t, rows.Err()
+}
+
+// Tally is a group of identical anonymous responses of one enterprise:
+// the same kind and the same answers to the tallied fields.
+type Tally struct {
+	EnterpriseID string
+	Kind         survey.RespondentKind
+	Answers      survey.Answers // the tallied fields that were answered (text only)
+	N            int
+}
+
+var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// ResponseTallies groups every questionnaire response by enterprise, kind
+// and the answers to fields (names of form fields). Feeding the groups to
+// survey.Rates.Add gives the same figures as survey.ComputeRates over the
+// responses, without decoding each response: 100,000 responses fold into
+// a few thousand groups in SQL. An answer that is not text (never the case
+// for a select_one) counts as not answered, as in survey.ComputeRates.
+func (db *DB) ResponseTallies(ctx context.Context, fields []string) ([]Tally, error) {
+	cols := make([]string, len(fields))
+	for i, f := range fields {
+		if !fieldName.MatchString(f) {
+			return nil, fmt.Errorf("response tallies: bad field name %q", f)
+		}
+		cols[i] = fmt.Sprintf(`CASE json_type(body, '$.answers.%[1]s') WHEN 'text' THEN json_extract(body, '$.answers.%[1]s') ELSE '' END`, f)
+	}
+	group := "1, 2"
+	for i := range fields {
+		group += fmt.Sprintf(", %d", i+3)
+	}
+	q := `SELECT enterprise_id, kind`
+	for _, c := range cols {
+		q += ", " + c
+	}
+	rows, err := db.read.QueryContext(ctx, q+`, count(*) FROM responses GROUP BY `+group)
+	if err != nil {
+		return nil, fmt.Errorf("response tallies: %w", err)
+	}
+	defer rows.Close()
+	var out []Tally
+	vals := make([]sql.NullString, len(fields))
+	dst := make([]any, 0, len(fields)+3)
+	for rows.Next() {
+		var t Tally
+		var kind string
+		dst = append(dst[:0], &t.EnterpriseID, &kind)
+		for i := range vals {
+			dst = append(dst, &vals[i])
+		}
+		dst = append(dst, &t.N)
+		if err := rows.Scan(dst...); err != nil {
+			return nil, fmt.Errorf("response tallies: %w", err)
+		}
+		t.Kind = survey.RespondentKind(kind)
+		t.Answers = make(survey.Answers, len(fields))
+		for i, f := range fields {
+			if vals[i].Valid && vals[i].String != "" {
+				t.Answers[f] = vals[i].String
+			}
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// EnterpriseBrief is the part of an enterprise the figures group by.
+type EnterpriseBrief struct {
+	ID, Name, USCC, Street, Industry, AssignedTo string
+}
+
+// EnterpriseBriefs returns the named enterprises (all with responses, for
+// the figures), keyed by id. With ids nil it returns every enterprise.
+func (db *DB) EnterpriseBriefs(ctx context.Context, ids []string) (map[string]EnterpriseBrief, error) {
+	out := map[string]EnterpriseBrief{}
+	scan := func(rows *sql.Rows, err error) error {
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var b EnterpriseBrief
+			if err := rows.Scan(&b.ID, &b.Name, &b.USCC, &b.Street, &b.Industry, &b.AssignedTo); err != nil {
+				return err
+			}
+			out[b.ID] = b
+		}
+		return rows.Err()
+	}
+	const cols = `SELECT id, name, uscc, street, industry, assigned_to FROM enterprises`
+	if ids == nil {
+		if err := scan(db.read.QueryContext(ctx, cols)); err != nil {
+			return nil, fmt.Errorf("enterprise briefs: %w", err)
+		}
+		return out, nil
+	}
+	const batch = 500
+	for start := 0; start < len(ids); start += batch {
+		part := ids[start:min(start+batch, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		if err := scan(db.read.QueryContext(ctx, cols+` WHERE id IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args...)); err != nil {
+			return nil, fmt.Errorf("enterprise briefs: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// DataVersion is a number that grows whenever any record changes (the
+// highest version sequence number): caches of figures computed from the
+// records stay valid while it is unchanged.
+func (db *DB) DataVersion(ctx context.Context) (int64, error) {
+	var n sql.NullInt64
+	err := db.read.QueryRowContext(ctx, `SELECT max(seq) FROM versions`).Scan(&n)
+	return n.Int64, err
+}
+
+// ConflictCount counts the records in conflict (more than one head) that
+// have a projection row, from the projections' conflict flags.
+func (db *DB) ConflictCount(ctx context.Context) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM enterprises WHERE conflict = 1) + (SELECT count(*) FROM visits WHERE conflict = 1) + (SELECT count(*) FROM ledger_items WHERE conflict = 1)`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("conflict count: %w", err)
+	}
+	return n, nil
+}
