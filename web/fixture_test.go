@@ -393,3 +393,5 @@ func (e *env) populate() (a, b *field, conflictID string) {
 
 func ledgerQuery() storage.LedgerListQuery { return storage.LedgerListQuery{Limit: 50} }
 func visitsQuery() storage.VisitListQuery  { return storage.VisitListQuery{Limit: 50} }
+
+func rngFor(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }

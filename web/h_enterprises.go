@@ -33,8 +33,10 @@ func (f enterpriseFilter) query() storage.EnterpriseQuery {
 	return q
 }
 
+// empty reports whether the filter narrows nothing down: a device filter
+// alone (未分配) still means most of the roster.
 func (f enterpriseFilter) empty() bool {
-	return f.Text == "" && f.Street == "" && f.Industry == "" && f.Device == ""
+	return f.Text == "" && f.Street == "" && f.Industry == ""
 }
 
 type enterprisesData struct {
@@ -134,6 +136,9 @@ func (s *Server) assignSubmit(w http.ResponseWriter, r *http.Request, sess *Sess
 		}
 	case "filter":
 		f := parseEnterpriseFilter(r.PostForm)
+		// "device" is the device to assign to; the list's own device
+		// filter (e.g. 未分配) comes as filter_device.
+		f.Device = filterText(r.PostForm, "filter_device")
 		if f.empty() {
 			return badRequest("按条件分配须至少选择镇街、行业或输入搜索词，以免误把整个名录分配给一台设备。未做任何修改。")
 		}
@@ -145,7 +150,7 @@ func (s *Server) assignSubmit(w http.ResponseWriter, r *http.Request, sess *Sess
 			return badRequest("没有符合条件的企业。未做任何修改。")
 		}
 		q := url.Values{}
-		for k, v := range map[string]string{"q": f.Text, "street": f.Street, "industry": f.Industry} {
+		for k, v := range map[string]string{"q": f.Text, "street": f.Street, "industry": f.Industry, "device": f.Device} {
 			if v != "" {
 				q.Set(k, v)
 			}
