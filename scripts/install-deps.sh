@@ -7,8 +7,10 @@ set -euo pipefail
 build_pkgs=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev
 	libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev)
 # libreoffice-calc-nogui: survey/xlsform checks that LibreOffice reads the
-# shipped XLSForm templates as written.
-test_pkgs=("${build_pkgs[@]}" xvfb xauth poppler-utils libreoffice-calc-nogui)
+# shipped XLSForm templates as written. chromium and a CJK font: the
+# workbench's browser tests (web/browser_test.go) drive headless chromium
+# and screenshot its Chinese pages.
+test_pkgs=("${build_pkgs[@]}" xvfb xauth poppler-utils libreoffice-calc-nogui chromium fonts-noto-cjk)
 windows_pkgs=(gcc-mingw-w64-x86-64)
 
 case "${1:-build}" in

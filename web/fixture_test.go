@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
 	"io"
 	"math/rand"
 	"net/http"
@@ -395,3 +396,20 @@ func ledgerQuery() storage.LedgerListQuery { return storage.LedgerListQuery{Limi
 func visitsQuery() storage.VisitListQuery  { return storage.VisitListQuery{Limit: 50} }
 
 func rngFor(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }
+
+type districtDevice = district.Device
+
+// blankImage reports whether every pixel has the same colour.
+func blankImage(img image.Image) bool {
+	b := img.Bounds()
+	r0, g0, b0, _ := img.At(b.Min.X, b.Min.Y).RGBA()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bb, _ := img.At(x, y).RGBA()
+			if r != r0 || g != g0 || bb != b0 {
+				return false
+			}
+		}
+	}
+	return true
+}
