@@ -248,3 +248,42 @@ func TestResolveConflictByMerge(t *testing.T) {
 		t.Errorf("audit: %+v", es)
 	}
 }
+
+func TestTrustRenewalAndDownResend(t *testing.T) {
+	e := newEnv(t)
+	a, _, _ := e.populate()
+	admin := e.loggedIn("管理员甲")
+	before, _ := e.d.CurrentTrust(bg)
+	page := admin.get("/settings")
+	r := admin.post("/settings/trust", url.Values{"token": {token(t, page.body)}, "days": {"200"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("renew: %d %s", r.status, r.body)
+	}
+	after, _ := e.d.CurrentTrust(bg)
+	if after.Version != before.Version+1 || after.IssuedBy != "管理员甲" {
+		t.Errorf("trust %d by %q after renewal (was %d)", after.Version, after.IssuedBy, before.Version)
+	}
+	if r := admin.post("/settings/trust", url.Values{"token": {token(t, page.body)}, "days": {"200"}}); r.status != http.StatusConflict {
+		t.Errorf("renewal posted twice: %d", r.status)
+	}
+	if again, _ := e.d.CurrentTrust(bg); again.Version != after.Version {
+		t.Errorf("second post issued version %d", again.Version)
+	}
+	if _, _, err := a.l.AcceptTrust([]byte(admin.get("/trust.zft").body)); err != nil {
+		t.Errorf("laptop refuses the renewed trust file: %v", err)
+	}
+	// Down bundles were sealed for the laptop by populate; each can be
+	// downloaded again byte for byte.
+	downs, err := e.d.DownBundles(bg, a.l.DeviceID())
+	if err != nil || len(downs) == 0 {
+		t.Fatalf("down bundles: %v %v", downs, err)
+	}
+	want, _ := e.d.DownBundle(bg, a.l.DeviceID(), downs[0].Seq)
+	got := e.loggedIn("审核员乙").get(fmt.Sprintf("/devices/%s/down/%d", a.l.DeviceID(), downs[0].Seq))
+	if got.status != 200 || got.body != string(want) {
+		t.Errorf("resend: %d, %d bytes, want %d", got.status, len(got.body), len(want))
+	}
+	if r := e.loggedIn("督导丙").get(fmt.Sprintf("/devices/%s/down/%d", a.l.DeviceID(), downs[0].Seq)); r.status != http.StatusForbidden {
+		t.Errorf("read-only resend: %d", r.status)
+	}
+}

@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"zoufang/audit"
 	"zoufang/storage"
+	"zoufang/sync/district"
 )
 
 type accountRow struct {
@@ -114,6 +116,10 @@ func (s *Server) accountAction(w http.ResponseWriter, r *http.Request, sess *Ses
 }
 
 type settingsData struct {
+	Trust                      district.TrustInfo
+	Trusts                     []district.TrustInfo
+	Keys                       []district.KeyInfo
+	DaysLeft                   int
 	IdleMinutes, AbsoluteHours int
 	Fingerprint, ServerURL     string
 	Campaign                   string
@@ -125,6 +131,17 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, sess *Sess
 	data := settingsData{IdleMinutes: int(l.Idle.Minutes()), AbsoluteHours: int(l.Absolute.Hours()), Fingerprint: s.d.Fingerprint(), ServerURL: s.d.ServerURL(), Campaign: s.camp.Name}
 	for _, p := range s.camp.Phases {
 		data.Phases = append(data.Phases, fmt.Sprintf("%s：%s 至 %s", p.Name, p.Start, p.End))
+	}
+	var err error
+	if data.Trust, err = s.d.CurrentTrust(r.Context()); err != nil {
+		return err
+	}
+	data.DaysLeft = int(data.Trust.Expires.Sub(s.now()).Hours() / 24)
+	if data.Trusts, err = s.d.Trusts(r.Context()); err != nil {
+		return err
+	}
+	if data.Keys, err = s.d.Keys(r.Context()); err != nil {
+		return err
 	}
 	return s.render(w, r, sess, "settings", "设置", "settings", data)
 }
@@ -155,4 +172,36 @@ func (s *Server) settingsSubmit(w http.ResponseWriter, r *http.Request, sess *Se
 		return err
 	}
 	return s.done(w, r, "/settings", "设置已保存")
+}
+
+// trustRenew issues the next trust file: a new expiry, optionally a new
+// upload address or a new district key. Laptops take it on their next
+// push or from the downloaded file.
+func (s *Server) trustRenew(w http.ResponseWriter, r *http.Request, sess *Session) error {
+	days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("days")))
+	if err != nil || days < 30 || days > 1095 {
+		return badRequest("有效期应为 30–1095 天。未做任何修改。")
+	}
+	opt := district.RenewOptions{Valid: time.Duration(days) * 24 * time.Hour, RotateKey: r.PostFormValue("rotate") == "yes", By: sess.User.Name}
+	if r.PostFormValue("change_url") == "yes" {
+		u := formValue(r, "url", 200)
+		if u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return badRequest("上传地址应以 http:// 或 https:// 开头，或留空（只用U盘）。未做任何修改。")
+		}
+		opt.ServerURL = &u
+	}
+	release, err := s.claimFor(r.Context(), sess, r.PostFormValue("token"))
+	if err != nil {
+		return err
+	}
+	info, _, err := s.d.Renew(r.Context(), opt)
+	if err != nil {
+		release()
+		return err
+	}
+	msg := fmt.Sprintf("已签发第 %d 版信任文件，有效至 %s。笔记本下次网络同步时自动更新；只用U盘的笔记本请下载信任文件带去导入。", info.Version, info.Expires.Local().Format("2006-01-02"))
+	if opt.RotateKey {
+		msg += "区级密钥已更换，新指纹 " + info.Fingerprint + "。"
+	}
+	return s.done(w, r, "/settings", msg)
 }

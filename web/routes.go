@@ -30,6 +30,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /trust.zft", permAdmin, s.trustDownload)
 	s.handle("GET /devices/{id}/receipt", permReview, s.receiptDownload)
 	s.handle("POST /devices/{id}/down", permReview, s.downDownload)
+	s.handle("GET /devices/{id}/down/{seq}", permReview, s.downResend)
 
 	s.handle("GET /bundles", permView, s.bundlesPage)
 	s.handle("POST /bundles/import", permReview, s.bundlesImport)
@@ -64,4 +65,5 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /accounts/{name}/{action}", permAdmin, s.accountAction)
 	s.handle("GET /settings", permAdmin, s.settingsPage)
 	s.handle("POST /settings", permAdmin, s.settingsSubmit)
+	s.handle("POST /settings/trust", permAdmin, s.trustRenew)
 }

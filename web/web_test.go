@@ -44,7 +44,7 @@ func TestEveryPageRenders(t *testing.T) {
 		{"/stats?by=enterprise", "按企业", Roles},
 		{"/audit", "审计日志", Roles},
 		{"/accounts", "新建账户", []Role{RoleAdmin}},
-		{"/settings", "登录超时", []Role{RoleAdmin}},
+		{"/settings", "信任文件", []Role{RoleAdmin}},
 		{"/password", "修改密码", Roles},
 	}
 	for _, u := range testUsers {

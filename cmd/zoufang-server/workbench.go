@@ -148,16 +148,32 @@ func runBackup(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 		fmt.Fprintln(errOut, storage.ErrorMessage(err))
 		return 1
 	}
-	key, err := os.ReadFile(filepath.Join(d.Dir(), district.KeyFile))
-	if err == nil {
-		err = sync.WriteFileAtomic(filepath.Join(dest, district.KeyFile), key, 0o600)
+	// The private keys: the current one and, after rotations, the earlier
+	// ones that still open what laptops sealed before.
+	keys := []string{district.KeyFile}
+	if old, err := os.ReadDir(filepath.Join(d.Dir(), district.KeysDir)); err == nil {
+		if err := os.MkdirAll(filepath.Join(dest, district.KeysDir), 0o700); err != nil {
+			fmt.Fprintln(errOut, "无法创建备份目录：", err)
+			return 1
+		}
+		for _, e := range old {
+			if e.Type().IsRegular() {
+				keys = append(keys, filepath.Join(district.KeysDir, e.Name()))
+			}
+		}
 	}
-	if err != nil {
-		fmt.Fprintln(errOut, "无法备份区级密钥：", err)
-		return 1
+	for _, k := range keys {
+		data, err := os.ReadFile(filepath.Join(d.Dir(), k))
+		if err == nil {
+			err = sync.WriteFileAtomic(filepath.Join(dest, k), data, 0o600)
+		}
+		if err != nil {
+			fmt.Fprintln(errOut, "无法备份区级密钥：", err)
+			return 1
+		}
 	}
-	fmt.Fprintf(out, "已备份到 %s：数据库 %s 和区级密钥 %s。\n请把备份目录存到另一台机器或移动硬盘，并妥善保管（含私钥）。恢复时停止服务，把这两个文件放回数据目录。\n",
-		dest, storage.FileName, district.KeyFile)
+	fmt.Fprintf(out, "已备份到 %s：数据库 %s 和 %d 个区级密钥文件。\n请把备份目录存到另一台机器或移动硬盘，并妥善保管（含私钥）。恢复时停止服务，把备份目录中的文件放回数据目录。\n",
+		dest, storage.FileName, len(keys))
 	return 0
 }
 
