@@ -160,6 +160,7 @@ func (im *importer) readWorkbook(data []byte) (ok bool) {
 		return false
 	}
 	defer f.Close()
+	ok = true
 	found := map[string]string{}
 	for _, name := range f.GetSheetList() {
 		kind := strings.ToLower(strings.TrimSpace(name))
@@ -171,10 +172,11 @@ func (im *importer) readWorkbook(data []byte) (ok bool) {
 				continue
 			}
 			found[kind] = name
-			t, ps := readTable(f, name)
+			t, ps, complete := readTable(f, name)
 			for _, p := range ps {
 				im.problems = append(im.problems, located{Problem: p, sheet: sheetOrder(kind), col: math.MaxInt})
 			}
+			ok = ok && complete
 			switch kind {
 			case SheetSurvey:
 				im.survey = t
@@ -191,15 +193,16 @@ func (im *importer) readWorkbook(data []byte) (ok bool) {
 				Message: "此工作表不属于 XLSForm（只读取 survey、choices 和 settings 表），未读取"}, sheet: 4})
 		}
 	}
-	if im.survey == nil {
+	switch {
+	case !ok:
+	case im.survey == nil:
 		im.problems = append(im.problems, located{Problem: Problem{Message: "工作簿中没有 survey 工作表：XLSForm 的题目写在名为 survey 的工作表中"}})
-		return false
-	}
-	if im.survey.headerRow == 0 {
+		ok = false
+	case im.survey.headerRow == 0:
 		im.problems = append(im.problems, located{Problem: Problem{Sheet: im.survey.name, Message: "survey 表是空的"}, sheet: 1})
-		return false
+		ok = false
 	}
-	return true
+	return ok
 }
 
 // build turns the sheets into a form definition, reporting what cannot be

@@ -418,8 +418,21 @@ func TestParseLimits(t *testing.T) {
 	sw.Flush()
 	buf, _ := f.WriteToBuffer()
 	res := Parse(buf.Bytes(), "big.xlsx")
-	if got := problemStrings(res.Problems); len(got) == 0 || got[0] != "survey 表：工作表超过 10000 行，不像是一份问卷" {
+	if got := problemStrings(res.Problems); len(got) != 1 || got[0] != "survey 表：工作表超过 10000 行或 1048576 个单元格，不像是一份问卷" {
 		t.Errorf("problems = %q", got)
+	}
+
+	f = excelize.NewFile()
+	f.SetSheetName("Sheet1", SheetSurvey)
+	for r := 2; r <= 100; r++ {
+		cell, _ := excelize.CoordinatesToCellName(excelize.MaxColumns, r)
+		f.SetCellStr(SheetSurvey, cell, "x")
+	}
+	buf, _ = f.WriteToBuffer()
+	res = Parse(buf.Bytes(), "wide.xlsx")
+	want := []string{"survey 表：工作表超过 10000 行或 1048576 个单元格，不像是一份问卷", "survey 表第 2 行：超过 200 列的内容无法读取"}
+	if got := problemStrings(res.Problems); !reflect.DeepEqual(got, want) {
+		t.Errorf("problems = %q, want %q", got, want)
 	}
 
 	wide := workbook(t, surveySheet([]any{"text", "a", "A"}))

@@ -125,26 +125,30 @@ func openWorkbook(data []byte) (*excelize.File, error) {
 
 // readTable reads one sheet: the first row with content is the header.
 // Cells are read raw (as stored, not as formatted for display), so a
-// version 3 reads "3" whatever the cell's number format.
-func readTable(f *excelize.File, name string) (*table, []Problem) {
-	t := &table{name: name}
+// version 3 reads "3" whatever the cell's number format. complete is false
+// when the sheet could not be read to its end: the problems say why, and
+// nothing should be made of the part read.
+func readTable(f *excelize.File, name string) (t *table, problems []Problem, complete bool) {
+	t = &table{name: name}
 	it, err := f.Rows(name)
 	if err != nil {
-		return t, []Problem{{Sheet: name, Message: "无法读取此工作表（文件可能已损坏）"}}
+		return t, []Problem{{Sheet: name, Message: "无法读取此工作表（文件可能已损坏）"}}, false
 	}
 	defer it.Close()
-	var problems []Problem
-	present, wide, control := 0, false, false
+	present, cellsRead, wide, control := 0, 0, false, false
 	for num := 1; it.Next(); num++ {
 		cells, err := it.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			return t, append(problems, Problem{Sheet: name, Row: num, Message: "无法读取此行（文件可能已损坏）"})
+			return t, append(problems, Problem{Sheet: name, Row: num, Message: "无法读取此行（文件可能已损坏）"}), false
 		}
 		if cells == nil {
 			continue
 		}
-		if present++; present > maxRows {
-			return t, append(problems, Problem{Sheet: name, Message: fmt.Sprintf("工作表超过 %d 行，不像是一份问卷", maxRows)})
+		// excelize pads a row with empty cells up to its last one, so a
+		// row with a cell in column XFD costs 16,384 cells: bound them.
+		cellsRead += len(cells)
+		if present++; present > maxRows || cellsRead > maxCells {
+			return t, append(problems, Problem{Sheet: name, Message: fmt.Sprintf("工作表超过 %d 行或 %d 个单元格，不像是一份问卷", maxRows, maxCells)}), false
 		}
 		end := len(cells)
 		for end > 0 && strings.TrimSpace(cells[end-1]) == "" {
@@ -176,7 +180,7 @@ func readTable(f *excelize.File, name string) (*table, []Problem) {
 		t.rows = append(t.rows, row{num: num, cells: cells})
 	}
 	if err := it.Error(); err != nil {
-		problems = append(problems, Problem{Sheet: name, Message: "无法读取此工作表（文件可能已损坏）"})
+		return t, append(problems, Problem{Sheet: name, Message: "无法读取此工作表（文件可能已损坏）"}), false
 	}
 	// Cells right of the header row get nameless columns, so that their
 	// content is refused rather than overlooked.
@@ -185,7 +189,7 @@ func readTable(f *excelize.File, name string) (*table, []Problem) {
 			t.cols = append(t.cols, &column{idx: len(t.cols)})
 		}
 	}
-	return t, problems
+	return t, problems, true
 }
 
 // setHeader parses the header row; two columns with the same name are a

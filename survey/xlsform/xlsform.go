@@ -45,6 +45,8 @@ const (
 	maxRows = 10000
 	// maxColumns bounds the columns read from a sheet.
 	maxColumns = 200
+	// maxCells bounds the cells read from a sheet, empty ones included.
+	maxCells = 1 << 20
 	// maxCellText is the most characters Excel keeps in one cell; Write
 	// refuses longer text rather than let it be cut.
 	maxCellText = 32767
