@@ -216,12 +216,12 @@ func (w *writer) list(fd *survey.Field) string {
 // nameLists names the distinct choice lists of the selects in fields, in
 // form order. A list used by one select is named after it; a list shared by
 // several is named after its values when they make a short name ("yes_no"),
-// otherwise after its first select.
+// else after what the names of its selects have in common (sat_wages,
+// sat_overall: "sat"), else after its first select.
 func (w *writer) nameLists(fields []survey.Field) {
 	type list struct {
 		choices []survey.Choice
-		first   string
-		users   int
+		users   []string
 	}
 	var lists []*list
 	var walk func(fields []survey.Field)
@@ -232,13 +232,13 @@ func (w *writer) nameLists(fields []survey.Field) {
 				found := false
 				for _, l := range lists {
 					if sameChoices(l.choices, fd.Choices) {
-						l.users++
+						l.users = append(l.users, fd.Name)
 						found = true
 						break
 					}
 				}
 				if !found {
-					lists = append(lists, &list{choices: fd.Choices, first: fd.Name, users: 1})
+					lists = append(lists, &list{choices: fd.Choices, users: []string{fd.Name}})
 				}
 			}
 			walk(fd.Fields)
@@ -246,10 +246,12 @@ func (w *writer) nameLists(fields []survey.Field) {
 	}
 	walk(fields)
 	for i, l := range lists {
-		base := l.first
-		if l.users > 1 {
+		base := l.users[0]
+		if len(l.users) > 1 {
 			if byValues := valuesName(l.choices); byValues != "" {
 				base = byValues
+			} else if prefix := commonPrefix(l.users); prefix != "" {
+				base = prefix
 			}
 		}
 		if base == "" {
@@ -269,6 +271,26 @@ func (w *writer) nameLists(fields []survey.Field) {
 
 func sameChoices(a, b []survey.Choice) bool {
 	return len(a) == len(b) && (len(a) == 0 || reflect.DeepEqual(a, b))
+}
+
+// commonPrefix returns the common start of names up to an underscore
+// ("sat_wages", "sat_overall" → "sat"); "" when shorter than 3 letters.
+func commonPrefix(names []string) string {
+	prefix := names[0]
+	for _, n := range names[1:] {
+		for !strings.HasPrefix(n, prefix) {
+			prefix = prefix[:len(prefix)-1]
+		}
+	}
+	if i := strings.LastIndexByte(prefix, '_'); i >= 0 {
+		prefix = prefix[:i]
+	} else if len(prefix) < len(names[0]) {
+		prefix = ""
+	}
+	if len(prefix) < 3 {
+		return ""
+	}
+	return prefix
 }
 
 // valuesName joins short choice values into a list name ("yes_no"); ""
