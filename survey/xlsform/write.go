@@ -41,9 +41,10 @@ var wrapped = map[string]bool{"label": true, "hint": true, "constraint_message":
 // Write returns f as an XLSForm workbook (.xlsx). Parse of the result gives
 // f back for every valid definition. Write refuses what Parse would read
 // differently: text longer than an Excel cell holds, control characters,
-// and ${…} in labels, hints or messages (XLSForm would fill in an answer
-// there; survey shows it as written). Identical choice lists of several
-// selects are written once, named after the first field that uses them.
+// ${…} in labels, hints, messages or option texts (XLSForm would fill in an
+// answer there; survey shows it as written) and defaults that look like
+// expressions. Identical choice lists of several selects are written once
+// (see nameLists for their names). The same form gives the same bytes.
 func Write(f *survey.Form) ([]byte, error) {
 	if err := checkWritable(f); err != nil {
 		return nil, err
