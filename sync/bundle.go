@@ -311,18 +311,7 @@ type Bundle struct {
 // The returned bundle is neither verified nor decrypted.
 func ParseBundle(r io.Reader, lim Limits) (*Bundle, error) {
 	lim = lim.withDefaults()
-	hb := make([]byte, HeaderSize)
-	if n, err := io.ReadFull(r, hb); err != nil {
-		// Report a wrong magic or version before "too short".
-		if n >= 4 && string(hb[:4]) != Magic {
-			return nil, errf(ErrUnsupported, "不是走访同步包（文件标识错误）")
-		}
-		if n >= 5 && hb[4] != FormatVersion {
-			return nil, errf(ErrUnsupported, "同步包格式版本 %d 不受支持（本程序只支持版本 %d）", hb[4], FormatVersion)
-		}
-		return nil, errf(ErrMalformed, "同步包不完整：头部只有 %d 字节", n)
-	}
-	h, err := parseHeader(hb, lim)
+	hb, h, err := readHeader(r, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -347,6 +336,31 @@ func ParseBundle(r io.Reader, lim Limits) (*Bundle, error) {
 		return nil, errf(ErrMalformed, "同步包签名之后有多余数据")
 	}
 	return &Bundle{Header: h, raw: buf.Bytes()}, nil
+}
+
+// readHeader reads and checks the HeaderSize bytes at the start of a
+// bundle. A reader that fails for another reason than ending early (a
+// network error) is reported wrapped, not as a format error.
+func readHeader(r io.Reader, lim Limits) ([]byte, Header, error) {
+	hb := make([]byte, HeaderSize)
+	if n, err := io.ReadFull(r, hb); err != nil {
+		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, Header{}, fmt.Errorf("read bundle: %w", err)
+		}
+		// Report a wrong magic or version before "too short".
+		if n >= 4 && string(hb[:4]) != Magic {
+			return nil, Header{}, errf(ErrUnsupported, "不是走访同步包（文件标识错误）")
+		}
+		if n >= 5 && hb[4] != FormatVersion {
+			return nil, Header{}, errf(ErrUnsupported, "同步包格式版本 %d 不受支持（本程序只支持版本 %d）", hb[4], FormatVersion)
+		}
+		return nil, Header{}, errf(ErrMalformed, "同步包不完整：头部只有 %d 字节", n)
+	}
+	h, err := parseHeader(hb, lim)
+	if err != nil {
+		return nil, Header{}, err
+	}
+	return hb, h, nil
 }
 
 // Hash returns the SHA-256 of the whole bundle file: the chain hash that the

@@ -666,6 +666,12 @@ func TestValidateVersion(t *testing.T) {
 		{"response with extra person field", func(v *survey.Version) {
 			v.Payload = json.RawMessage(strings.Replace(string(v.Payload), `{`, `{"name":"张三",`, 1))
 		}, resp, false},
+		// Finding 6 of issue 10: the create-only rule was skipped for
+		// deletions, and the version's own time could be to the nanosecond.
+		{"response deleted", func(v *survey.Version) { v.Deleted = true; v.Payload = json.RawMessage("null") }, resp, false},
+		{"response deleted keeping its payload", func(v *survey.Version) { v.Deleted = true }, resp, false},
+		{"response created with a time of day", func(v *survey.Version) { v.Created = bfDay.Add(10*time.Hour + 31*time.Minute) }, resp, false},
+		{"response created to the nanosecond", func(v *survey.Version) { v.Created = bfDay.Add(1) }, resp, false},
 		{"response with a timestamp", func(v *survey.Version) {
 			v.Payload = json.RawMessage(strings.Replace(string(v.Payload), `"2026-11-20"`, `"2026-11-20T10:31:00Z"`, 1))
 		}, resp, false},

@@ -11,6 +11,7 @@ import (
 	"io"
 	"mime"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"zoufang/survey"
@@ -327,6 +328,11 @@ func validateVersion(v survey.Version) error {
 		return errf(ErrInvalidRecord, "记录 %s 缺少创建时间", v.RecordID)
 	}
 	payload := bytes.TrimSpace(v.Payload)
+	if v.Kind == survey.KindResponse && v.Deleted {
+		// Checked before the null payload of a deletion is let through:
+		// a response is create-only, so it is never deleted either.
+		return errf(ErrInvalidRecord, "匿名问卷 %s 只能新建，不能删除", v.RecordID)
+	}
 	if v.Deleted && string(payload) == "null" {
 		return nil
 	}
@@ -376,6 +382,9 @@ func checkAnonymous(v survey.Version, payload []byte) error {
 	}
 	if len(v.Parents) != 0 {
 		return errf(ErrInvalidRecord, "匿名问卷 %s 只能新建，不能修改", v.RecordID)
+	}
+	if c := v.Created.UTC(); !c.Equal(c.Truncate(24 * time.Hour)) {
+		return errf(ErrInvalidRecord, "匿名问卷 %s 的时间只能精确到日（应为当日 00:00:00 UTC）", v.RecordID)
 	}
 	var r survey.Response
 	if err := strictJSON(payload, &r); err != nil {
