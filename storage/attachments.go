@@ -57,3 +57,28 @@ func (db *DB) Attachment(ctx context.Context, id string) ([]byte, string, error)
 	}
 	return data, mt, nil
 }
+
+// PutReceivedAttachment stores an attachment that arrived with a bundle
+// under the id its records use. The same id with the same bytes again is a
+// no-op; the same id with other bytes fails with ErrVersionMismatch, like a
+// version id reused for other content.
+func (tx *Tx) PutReceivedAttachment(id, mediaType string, data []byte) error {
+	sum := sha256.Sum256(data)
+	hexSum := hex.EncodeToString(sum[:])
+	var old string
+	err := tx.queryRow(`SELECT sha256 FROM attachments WHERE id = ?`, id).Scan(&old)
+	switch {
+	case err == nil:
+		if old != hexSum {
+			return &Error{Code: ErrVersionMismatch.Code, Message: fmt.Sprintf("附件 %s 已存在但内容不同，拒绝导入", id)}
+		}
+		return nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("put attachment %s: %w", id, err)
+	}
+	if err := tx.exec(`INSERT INTO attachments (id, media_type, sha256, data, created) VALUES (?, ?, ?, ?, ?)`,
+		id, mediaType, hexSum, data, tx.Now().Format(time.RFC3339)); err != nil {
+		return fmt.Errorf("put attachment %s: %w", id, err)
+	}
+	return nil
+}

@@ -38,6 +38,10 @@ type Options struct {
 	// commit is on disk before it returns) or "NORMAL" (the district
 	// server, where WAL+NORMAL is durable against process crashes).
 	Synchronous string
+	// BusyTimeout is how long a statement waits for another connection or
+	// process holding the write lock before failing with SQLITE_BUSY;
+	// 10 s when zero.
+	BusyTimeout time.Duration
 }
 
 // DB is an open database. It is safe for concurrent use: writes go through
@@ -83,9 +87,13 @@ func Open(path string, opt Options) (*DB, error) {
 	if err := privateDBFiles(abs); err != nil {
 		return nil, wrapUser(err, "open", "无法创建数据库文件 %s", abs)
 	}
+	busy := "busy_timeout(10000)"
+	if opt.BusyTimeout > 0 {
+		busy = fmt.Sprintf("busy_timeout(%d)", max(1, opt.BusyTimeout.Milliseconds()))
+	}
 	q := url.Values{}
 	for _, p := range []string{
-		"busy_timeout(10000)",
+		busy,
 		"journal_mode(WAL)",
 		"foreign_keys(1)",
 		"synchronous(" + syncMode + ")",
@@ -113,7 +121,7 @@ func Open(path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	qr := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(1)", "query_only(1)"} {
+	for _, p := range []string{busy, "foreign_keys(1)", "query_only(1)"} {
 		qr.Add("_pragma", p)
 	}
 	read, err := sql.Open("sqlite", "file:"+(&url.URL{Path: abs}).EscapedPath()+"?"+qr.Encode())

@@ -65,9 +65,9 @@ func run(args []string, out, errOut io.Writer) int {
 			fmt.Fprintln(errOut, "用法: zoufang-server init --data 目录 --name 名称 [--url 地址]")
 			return 2
 		}
-		d, err := district.Init(*data, *distName, *url, district.Options{})
+		d, err := district.Init(*data, *distName, *url, district.Options{Logger: slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 		if err != nil {
-			fmt.Fprintln(errOut, "初始化失败：", err)
+			fmt.Fprintln(errOut, "初始化失败：", district.Message(err))
 			return 1
 		}
 		defer d.Close()
@@ -120,9 +120,18 @@ func run(args []string, out, errOut io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	d, err := district.Open(*data, district.Options{})
+	level := slog.LevelWarn
+	if name == "serve" {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: level}))
+	d, err := district.Open(*data, district.Options{Logger: log})
 	if err != nil {
-		fmt.Fprintln(errOut, err)
+		fmt.Fprintln(errOut, district.Message(err))
+		var de *district.Error
+		if !errors.As(err, &de) || de.Err != nil {
+			log.Error("open district", "err", err)
+		}
 		return 1
 	}
 	defer d.Close()
@@ -134,6 +143,7 @@ func init() {
 		{"enroll", "enroll --data 目录 登记申请文件 [--out 信任文件]", "登记笔记本：显示指纹供核对，写出信任文件", runEnroll},
 		{"revoke", "revoke --data 目录 设备编号 --reason 原因 [--by 处理人]", "停用丢失或退役的笔记本", nil},
 		{"import", "import --data 目录 同步包...", "导入U盘带回的同步包，写出回执", runImport},
+		{"drain", "drain --data 目录", "处理等待中的同步包（进程被中断后、数据库曾忙时）", runDrain},
 		{"serve", "serve --data 目录 [--addr 127.0.0.1:8700] [--tls-cert 证书 --tls-key 私钥] [--api-addr 地址] [--insecure-http]", "启动服务：笔记本上传和区级工作台（浏览器）", nil},
 		{"status", "status --data 目录", "设备、已收到的序号、等待和隔离的包、未处理的冲突", runStatus},
 		{"resolve", "resolve --data 目录 记录编号 (--pick 版本编号 | --merged 文件.json) --by 处理人 --why 理由", "处理冲突", nil},
@@ -165,21 +175,18 @@ func runEnroll(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 	}
 	req, err := sync.ReadSyncFile(args[0], sync.Limits{})
 	if err != nil {
-		fmt.Fprintln(errOut, "无法读取登记申请：", err)
-		return 1
+		return fail(d, errOut, "无法读取登记申请：", err)
 	}
 	trust, fp, err := d.Enroll(req)
 	if err != nil {
-		fmt.Fprintln(errOut, "登记失败：", err)
-		return 1
+		return fail(d, errOut, "登记失败：", err)
 	}
 	dest := flagString(fs, "out")
 	if dest == "" {
 		dest = strings.TrimSuffix(args[0], filepath.Ext(args[0])) + ".trust.zft"
 	}
 	if err := sync.WriteFileAtomic(dest, trust, 0o644); err != nil {
-		fmt.Fprintln(errOut, "无法写出信任文件：", err)
-		return 1
+		return fileError(d, errOut, "无法写出信任文件", dest, err)
 	}
 	fmt.Fprintf(out, "设备指纹：%s\n请与笔记本屏幕上显示的指纹逐字核对，一致后把信任文件交给笔记本导入：\n%s\n", fp, dest)
 	return 0
@@ -202,8 +209,7 @@ func runRevoke(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 		by = cliActor
 	}
 	if err := d.Revoke(args[0], by, reason); err != nil {
-		fmt.Fprintln(errOut, "停用失败：", err)
-		return 1
+		return fail(d, errOut, "停用失败：", err)
 	}
 	fmt.Fprintf(out, "已停用设备 %s；此后它发来的同步包将被隔离\n", args[0])
 	return 0
@@ -214,23 +220,23 @@ func runImport(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 		fs.Usage()
 		return 2
 	}
+	ctx := context.Background()
+	recoverAtStart(ctx, d, out)
 	code := 0
 	for _, p := range args {
-		data, err := sync.ReadSyncFile(p, sync.Limits{})
-		if err != nil {
-			fmt.Fprintln(errOut, p, "：无法读取：", err)
+		res := importWithRetry(ctx, d, p)
+		if res.Receipt == nil {
+			fmt.Fprintf(errOut, "%s：%s\n", filepath.Base(p), res.Message)
 			code = 1
 			continue
 		}
-		res := d.Import(context.Background(), data)
 		fmt.Fprintf(out, "%s：%s\n", filepath.Base(p), res.Message)
-		if res.Decision == district.Refused || res.Decision == district.Quarantined {
+		if res.Decision == district.Quarantined {
 			code = 1
-			continue
 		}
 		rp := filepath.Join(filepath.Dir(p), fmt.Sprintf("receipt-%s.zfr", res.Device[:8]))
-		if err := sync.WriteFileAtomic(rp, res.Receipt, 0o644); err != nil {
-			fmt.Fprintln(errOut, "无法写出回执：", err)
+		if err := sync.WriteFileAtomic(rp, res.Receipt, 0o600); err != nil {
+			fileError(d, errOut, "无法写出回执", rp, err)
 			code = 1
 			continue
 		}
@@ -239,20 +245,121 @@ func runImport(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 	return code
 }
 
+// importWithRetry imports one file (streamed: its signature is checked
+// before it is read into memory), waiting and trying again while the
+// district is busy (another process holds the database): a person at the
+// USB stick gets an answer, not "try again".
+func importWithRetry(ctx context.Context, d *district.District, path string) district.Result {
+	wait := 200 * time.Millisecond
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		res := d.ImportFile(ctx, path)
+		if res.Decision != district.Retry || time.Now().After(deadline) {
+			return res
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// recoverAtStart finishes what a killed process left: stale upload files
+// and backlog bundles that are next in line.
+func recoverAtStart(ctx context.Context, d *district.District, out io.Writer) {
+	rep, err := d.Recover(ctx)
+	if rep.Applied > 0 || rep.Quarantined > 0 {
+		fmt.Fprintf(out, "先处理等待中的同步包：合并 %d 个，隔离 %d 个\n", rep.Applied, rep.Quarantined)
+	}
+	if err != nil {
+		fmt.Fprintf(out, "等待中的同步包暂未处理完（%s），稍后会再处理\n", district.Message(err))
+	}
+}
+
+func runDrain(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int {
+	if len(args) != 0 {
+		fs.Usage()
+		return 2
+	}
+	rep, err := d.Recover(context.Background())
+	fmt.Fprintf(out, "合并 %d 个等待中的同步包，隔离 %d 个；仍在等待更早同步包的 %d 个\n", rep.Applied, rep.Quarantined, rep.Waiting)
+	if err != nil {
+		return fail(d, errOut, "未能处理完：", err)
+	}
+	return 0
+}
+
+// drainEvery drains the backlog on a timer until ctx ends: a drain that
+// met a busy database, or bundles another process left next in line, are
+// picked up without waiting for the next upload.
+func drainEvery(ctx context.Context, d *district.District, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if rep, err := d.Drain(ctx); err != nil {
+				d.Logger().Warn("periodic drain", "err", err)
+			} else if rep.Applied+rep.Quarantined > 0 {
+				d.Logger().Info("periodic drain", "applied", rep.Applied, "quarantined", rep.Quarantined)
+			}
+		}
+	}
+}
+
+// fail prints what went wrong in Chinese (prefix and the error's message)
+// and logs the internals behind it; it returns exit code 1.
+func fail(d *district.District, errOut io.Writer, prefix string, err error) int {
+	fmt.Fprintln(errOut, prefix+district.Message(err))
+	what := strings.TrimSuffix(prefix, "：")
+	var de *district.Error
+	var se *storage.Error
+	switch {
+	case errors.As(err, &de):
+		if de.Err != nil {
+			d.Logger().Warn(what, "code", string(de.Code), "err", de.Err)
+		}
+	case errors.As(err, &se):
+		if se.Err != nil {
+			d.Logger().Warn(what, "err", se.Err)
+		}
+	default:
+		d.Logger().Error(what, "err", err)
+	}
+	return 1
+}
+
+// fileError reports a file that cannot be read or written without the
+// operating system's English message, which goes to the log.
+func fileError(d *district.District, errOut io.Writer, what, path string, err error) int {
+	why := "文件无法访问"
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		why = "文件或目录不存在"
+	case errors.Is(err, os.ErrPermission):
+		why = "没有权限"
+	}
+	fmt.Fprintf(errOut, "%s %s：%s\n", what, path, why)
+	d.Logger().Warn(what, "file", path, "err", err)
+	return 1
+}
+
 func runServe(d *district.District, fs *flag.FlagSet, args []string, out, errOut io.Writer) int {
 	o := serveOptions{addr: flagString(fs, "addr"), apiAddr: flagString(fs, "api-addr"), cert: flagString(fs, "tls-cert"), key: flagString(fs, "tls-key"),
 		insecure: flagString(fs, "insecure-http") == "true"}
-	log := slog.New(slog.NewTextHandler(errOut, nil))
+	log := d.Logger()
 	handler, wb, err := workbenchHandler(d, o, log, errOut)
 	if err != nil {
 		fmt.Fprintln(errOut, err)
 		return 1
 	}
 	defer wb.Close()
-	srv := &http.Server{Addr: o.addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	servers := []*http.Server{srv}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	recoverAtStart(ctx, d, out)
+	go drainEvery(ctx, d, time.Minute)
+	srv := district.NewServer(o.addr, handler, log)
+	servers := []*http.Server{srv}
 	errc := make(chan error, 2)
 	scheme := "http"
 	if o.cert != "" {
@@ -263,14 +370,15 @@ func runServe(d *district.District, fs *flag.FlagSet, args []string, out, errOut
 	}
 	fmt.Fprintf(out, "%s 服务已启动：%s://%s （浏览器打开即为区级工作台）\n", d.Name(), scheme, o.addr)
 	if o.apiAddr != "" {
-		api := &http.Server{Addr: o.apiAddr, Handler: apiOnly(handler), ReadHeaderTimeout: 10 * time.Second}
+		api := district.NewServer(o.apiAddr, apiOnly(handler), log)
 		servers = append(servers, api)
 		go func() { errc <- api.ListenAndServe() }()
 		fmt.Fprintf(out, "笔记本上传地址（HTTP）：http://%s\n", o.apiAddr)
 	}
 	select {
 	case err := <-errc:
-		fmt.Fprintln(errOut, "服务失败：", err)
+		fmt.Fprintln(errOut, "服务意外停止（地址被占用、无权限或证书无法读取）")
+		log.Error("serve", "err", err)
 		return 1
 	case <-ctx.Done():
 	}
@@ -279,7 +387,8 @@ func runServe(d *district.District, fs *flag.FlagSet, args []string, out, errOut
 	code := 0
 	for _, s := range servers {
 		if err := s.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintln(errOut, "停止服务：", err)
+			fmt.Fprintln(errOut, "停止服务时仍有请求未完成")
+			log.Warn("shutdown", "err", err)
 			code = 1
 		}
 	}
@@ -291,8 +400,7 @@ func runStatus(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 	ctx := context.Background()
 	devs, err := d.Devices(ctx)
 	if err != nil {
-		fmt.Fprintln(errOut, err)
-		return 1
+		return fail(d, errOut, "", err)
 	}
 	fmt.Fprintf(out, "%s（密钥指纹 %s）\n", d.Name(), d.Fingerprint())
 	printTrustStatus(ctx, d, out)
@@ -302,12 +410,15 @@ func runStatus(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 		if dv.Revoked != "" {
 			state = "已停用：" + dv.RevokeReason
 		}
-		fmt.Fprintf(out, "  %s  %s（%s）%s  已连续收到第 1–%d 号  等待 %d  隔离 %d\n", dv.ID, dv.Name, dv.Investigator, state, dv.Seq, dv.Backlog, dv.Quarantined)
+		fmt.Fprintf(out, "  %s  %s（%s）%s  %s  等待 %d  隔离 %d", dv.ID, dv.Name, dv.Investigator, state, dv.SeqText(), dv.Backlog, dv.Quarantined)
+		if dv.StoredBytes > 0 {
+			fmt.Fprintf(out, "（共 %.1f MB）", float64(dv.StoredBytes)/(1<<20))
+		}
+		fmt.Fprintln(out)
 	}
 	cs, err := d.Conflicts(ctx)
 	if err != nil {
-		fmt.Fprintln(errOut, err)
-		return 1
+		return fail(d, errOut, "", err)
 	}
 	fmt.Fprintf(out, "\n未处理的冲突：%d\n", len(cs))
 	for _, c := range cs {
@@ -333,15 +444,13 @@ func runResolve(d *district.District, fs *flag.FlagSet, args []string, out, errO
 	if mergedPath != "" {
 		b, err := readMerged(mergedPath)
 		if err != nil {
-			fmt.Fprintln(errOut, "无法读取合并内容：", err)
-			return 1
+			return fail(d, errOut, "无法读取合并内容：", err)
 		}
 		merged = b
 	}
 	v, err := d.Resolve(context.Background(), args[0], pick, merged, by, why)
 	if err != nil {
-		fmt.Fprintln(errOut, "处理失败：", storage.ErrorMessage(err))
-		return 1
+		return fail(d, errOut, "处理失败：", err)
 	}
 	fmt.Fprintf(out, "已解决：记录 %s 的新版本 %s（处理人 %s）\n", args[0], v.VersionID, by)
 	return 0
@@ -354,8 +463,7 @@ func runRoster(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 	}
 	f, err := os.Open(args[0])
 	if err != nil {
-		fmt.Fprintln(errOut, "无法打开名录：", err)
-		return 1
+		return fileError(d, errOut, "无法打开名录", args[0], err)
 	}
 	defer f.Close()
 	rep, err := d.DB().ImportRoster(context.Background(), f, filepath.Base(args[0]), nil)
@@ -363,8 +471,7 @@ func runRoster(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 		fmt.Fprintln(out, r.String())
 	}
 	if err != nil {
-		fmt.Fprintln(errOut, "导入失败，名录未改动：", storage.ErrorMessage(err))
-		return 1
+		return fail(d, errOut, "导入失败，名录未改动：", err)
 	}
 	fmt.Fprintln(out, rep.Summary(filepath.Base(args[0])))
 	return 0
@@ -378,8 +485,7 @@ func runAssign(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 	}
 	n, err := d.Assign(context.Background(), dev, args)
 	if err != nil {
-		fmt.Fprintln(errOut, "分配失败：", err)
-		return 1
+		return fail(d, errOut, "分配失败：", err)
 	}
 	fmt.Fprintf(out, "已分配 %d 家企业给设备 %s；用 export-down 生成下发包\n", n, dev)
 	return 0
@@ -396,16 +502,14 @@ func runExportDown(d *district.District, fs *flag.FlagSet, args []string, out, e
 	}
 	data, n, err := d.ExportDown(context.Background(), dev)
 	if err != nil {
-		fmt.Fprintln(errOut, "生成下发包失败：", err)
-		return 1
+		return fail(d, errOut, "生成下发包失败：", err)
 	}
 	if data == nil {
 		fmt.Fprintln(out, "没有需要下发的新内容")
 		return 0
 	}
 	if err := sync.WriteFileAtomic(dest, data, 0o644); err != nil {
-		fmt.Fprintln(errOut, "无法写出下发包：", err)
-		return 1
+		return fileError(d, errOut, "无法写出下发包", dest, err)
 	}
 	fmt.Fprintf(out, "已写出下发包 %s（%d 条记录）\n", dest, n)
 	return 0
@@ -418,12 +522,11 @@ func runReceipt(d *district.District, fs *flag.FlagSet, args []string, out, errO
 		return 2
 	}
 	r, err := d.Receipt(context.Background(), dev)
-	if err == nil {
-		err = sync.WriteFileAtomic(dest, r, 0o644)
-	}
 	if err != nil {
-		fmt.Fprintln(errOut, "写出回执失败：", err)
-		return 1
+		return fail(d, errOut, "写出回执失败：", err)
+	}
+	if err := sync.WriteFileAtomic(dest, r, 0o600); err != nil {
+		return fileError(d, errOut, "无法写出回执", dest, err)
 	}
 	fmt.Fprintf(out, "已写出回执 %s\n", dest)
 	return 0

@@ -3,6 +3,7 @@ package district
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -163,62 +164,57 @@ func (d *District) ResolveSeen(ctx context.Context, recordID string, seen []stri
 
 func (d *District) resolve(ctx context.Context, recordID string, seen []string, pick string, merged json.RawMessage, who, why string) (survey.Version, error) {
 	if strings.TrimSpace(who) == "" || strings.TrimSpace(why) == "" {
-		return survey.Version{}, fmt.Errorf("处理冲突须写明处理人和理由")
+		return survey.Version{}, errorf(CodeInvalidArgument, "处理冲突须写明处理人和理由")
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	heads, err := d.db.Heads(ctx, recordID)
-	if err != nil {
-		return survey.Version{}, err
-	}
-	if seen != nil && !sameIDs(heads, seen) {
-		return survey.Version{}, storage.ErrStale
-	}
-	if len(heads) < 2 {
-		return survey.Version{}, fmt.Errorf("记录 %s 没有待处理的冲突", recordID)
-	}
-	var chosen *survey.Version
-	var parents []string
-	for i := range heads {
-		parents = append(parents, heads[i].VersionID)
-		if heads[i].VersionID == pick {
-			chosen = &heads[i]
-		}
-	}
-	if chosen == nil {
-		if merged == nil {
-			return survey.Version{}, fmt.Errorf("版本 %s 不是记录 %s 的冲突分支之一", pick, recordID)
-		}
-		chosen = &heads[0]
-	}
-	v := *chosen
 	if merged != nil {
 		var probe struct {
 			ID string `json:"id"`
 		}
 		if err := json.Unmarshal(merged, &probe); err != nil || probe.ID != recordID {
-			return survey.Version{}, fmt.Errorf("合并后的内容不是记录 %s 的有效 JSON", recordID)
-		}
-		v.Payload, v.Deleted = merged, false
-	}
-	v.VersionID, v.Parents = uuid.NewString(), parents
-	v.Author, v.DeviceID = d.Name(), d.setting(setID)
-	v.Created = d.now().UTC()
-	for _, h := range heads {
-		if !v.Created.After(h.Created) {
-			v.Created = h.Created.Add(1e3)
+			return survey.Version{}, errorf(CodeInvalidArgument, "合并后的内容不是记录 %s 的有效 JSON", recordID)
 		}
 	}
-	err = d.db.Update(ctx, func(tx *storage.Tx) error {
-		// The heads may have moved since they were read (an edit made in
-		// the workbench does not take d.mu): the resolution must name
-		// exactly the current heads as parents, or it would hide one.
-		now, err := tx.Heads(recordID)
+	author, deviceID := d.Name(), d.setting(setID)
+	var v survey.Version
+	// The heads are read in the transaction that writes the resolution:
+	// two people (or processes) resolving at once cannot both take the same
+	// heads as parents, and a head that arrived meanwhile is never hidden.
+	err := d.db.Update(ctx, func(tx *storage.Tx) error {
+		heads, err := tx.Heads(recordID)
 		if err != nil {
 			return err
 		}
-		if !sameIDs(now, parents) {
+		if seen != nil && !sameIDs(heads, seen) {
 			return storage.ErrStale
+		}
+		if len(heads) < 2 {
+			return errorf(CodeStale, "记录 %s 没有待处理的冲突", recordID)
+		}
+		var chosen *survey.Version
+		var parents []string
+		for i := range heads {
+			parents = append(parents, heads[i].VersionID)
+			if heads[i].VersionID == pick {
+				chosen = &heads[i]
+			}
+		}
+		if chosen == nil {
+			if merged == nil {
+				return errorf(CodeInvalidArgument, "版本 %s 不是记录 %s 的冲突分支之一", pick, recordID)
+			}
+			chosen = &heads[0]
+		}
+		v = *chosen
+		if merged != nil {
+			v.Payload, v.Deleted = merged, false
+		}
+		v.VersionID, v.Parents = uuid.NewString(), parents
+		v.Author, v.DeviceID = author, deviceID
+		v.Created = d.now().UTC()
+		for _, h := range heads {
+			if !v.Created.After(h.Created) {
+				v.Created = h.Created.Add(1e3)
+			}
 		}
 		if _, err := tx.PutVersions([]survey.Version{v}); err != nil {
 			return err
@@ -226,7 +222,13 @@ func (d *District) resolve(ctx context.Context, recordID string, seen []string, 
 		return audit.Record(tx, audit.Entry{At: d.now().UTC(), Actor: who, Action: "resolve", Target: recordID,
 			Detail: fmt.Sprintf("记录 %s 的冲突以版本 %s 解决（选用 %s）", recordID, v.VersionID, pick), Reason: why})
 	})
-	return v, err
+	if err != nil {
+		if errors.Is(err, storage.ErrStale) {
+			return survey.Version{}, err // the workbench tells the person to look again
+		}
+		return survey.Version{}, d.fail(err, "resolve")
+	}
+	return v, nil
 }
 
 // sameIDs reports whether heads are exactly the versions ids, in any order.

@@ -1,18 +1,43 @@
 // Package district is the district side of sync: it enrols laptops, takes
 // their bundles (USB file or HTTP upload) through one decision function,
 // merges the versions into the district's storage, answers with signed
-// receipts, shows conflicts for a person to resolve, and seals down bundles
+// receipts, shows conflicts for a person to resolve, keeps quarantined
+// bundles for a person to release or reject, and seals down bundles
 // (roster, assignments, ledger follow-ups) for each laptop. It never
 // imports Fyne and builds without cgo.
+//
+// # Tables
+//
+// The district_* tables (storage migration 0002 and this package's own
+// migrations/) belong to this package alone: other packages,
+// cmd/zoufang-server and the workbench included, call its methods and never
+// name these tables in SQL (TestTableOwnership fails if they do). One file
+// per table group:
+//
+//	district_devices  devices.go  enrolled laptops, keys, revocation, stream state
+//	district_bundles  bundles.go  every up bundle seen: applied (hash only),
+//	                              backlog, quarantined (bytes kept), rejected
+//	district_sent     down.go     versions already sent down to each device
+//	district_down     down.go     every down bundle sealed, kept to be resent
+//	district_trust    trust.go    every trust file issued
+//	district_keys     trust.go    the district's key pairs and their state
+//
+// Decisions (enrolment, revocation, quarantine, release, rejection,
+// resolution) are recorded in the audit log (package audit) in the same
+// transaction as the change.
+//
+// Every check that guards a write to them runs inside the same write
+// transaction (storage.DB.Update, BEGIN IMMEDIATE) with conditional
+// updates, so any number of processes on one data directory (serve, import,
+// drain, the workbench) decide as if one at a time.
 package district
 
 import (
 	"context"
-	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	gosync "sync"
@@ -20,8 +45,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"zoufang/assets"
 	"zoufang/audit"
 	"zoufang/storage"
+	"zoufang/survey"
 	"zoufang/sync"
 )
 
@@ -53,12 +80,16 @@ const (
 	setTrustV = "district.trust_version"
 )
 
-// District is an opened district data directory.
+// District is an opened district data directory. Its methods are safe for
+// concurrent use, and other processes may use the same directory at once.
 type District struct {
-	dir string
-	db  *storage.DB
-	now func() time.Time
-	lim sync.Limits
+	dir   string
+	db    *storage.DB
+	now   func() time.Time
+	lim   sync.Limits
+	quota Quota
+	forms *survey.FormSet
+	log   *slog.Logger
 
 	// keys is the current key pair as last read (currentKeys checks the
 	// database, which another process may have changed by a rotation);
@@ -67,8 +98,18 @@ type District struct {
 	keys  *sync.Keys
 	ring  map[string]*sync.Keys
 
-	// mu serialises bundle decisions: seq and head checks and the write
-	// that advances them must not interleave between two uploads.
+	// opening bounds how many bundles are held in memory to be decrypted
+	// and merged at once: the memory of an import grows with the bundle,
+	// so the server's peak does not grow with the number of clients.
+	opening chan struct{}
+
+	// afterMerge, for tests, runs inside the import transaction after a
+	// bundle's versions are merged; an error aborts the transaction as a
+	// database failure would (a power cut, SQLITE_BUSY, a full disk).
+	afterMerge func() error
+
+	// mu serialises work within this process that does not need to be
+	// serialised across processes.
 	mu gosync.Mutex
 }
 
@@ -76,26 +117,55 @@ type District struct {
 type Options struct {
 	Now    func() time.Time // time.Now when nil
 	Limits sync.Limits      // sync.DefaultLimits when zero
+	// Quota bounds what one device may have stored but not applied
+	// (backlog and quarantine); DefaultQuota when zero.
+	Quota Quota
+	// Forms are the form definitions questionnaire responses are checked
+	// against; the shipped forms (package assets) when nil.
+	Forms *survey.FormSet
+	// Logger receives the internals behind user-facing errors; discarded
+	// when nil.
+	Logger *slog.Logger
+	// BusyTimeout is how long a write waits for another process's
+	// transaction before the operation is answered "busy, try again";
+	// 10 s when zero.
+	BusyTimeout time.Duration
+	// Parallel is how many bundles may be decrypted and merged at once in
+	// this process; 1 when zero (writes are serial in SQLite anyway).
+	Parallel int
 }
+
+// Quota bounds the bundles of one device that are stored but not applied.
+// A laptop honestly waiting for a lost earlier bundle uses a few; a device
+// that floods the district with conflicting or early bundles stops at it
+// (HTTP 429) instead of filling the disk.
+type Quota struct {
+	Bundles int   // backlog + quarantined bundles
+	Bytes   int64 // their total size
+}
+
+// DefaultQuota is 200 bundles and 2 GiB per device: eight bundles of the
+// largest size, or a campaign's worth of ordinary ones.
+var DefaultQuota = Quota{Bundles: 200, Bytes: 2 << 30}
 
 // Init creates a district in dir: its key pair, its id and name, and the
 // server URL laptops upload to (may be empty: USB only).
 func Init(dir, name, serverURL string, opt Options) (*District, error) {
 	if name == "" {
-		return nil, errors.New("请填写区市总工会名称")
+		return nil, errorf(CodeInvalidArgument, "请填写区市总工会名称")
 	}
 	if _, err := os.Stat(filepath.Join(dir, KeyFile)); err == nil {
-		return nil, fmt.Errorf("目录 %s 已初始化过区级数据", dir)
+		return nil, errorf(CodeAlreadyEnrolled, "目录 %s 已初始化过区级数据", dir)
 	}
 	if err := storage.MakePrivateDir(dir); err != nil {
-		return nil, err
+		return nil, &Error{Code: CodeUnreadable, Message: fmt.Sprintf("无法创建目录 %s", dir), Err: err}
 	}
 	if _, _, err := sync.LoadOrCreateKeys(filepath.Join(dir, KeyFile)); err != nil {
-		return nil, err
+		return nil, &Error{Code: CodeInternal, Message: fmt.Sprintf("无法在 %s 生成区级密钥", dir), Err: err}
 	}
-	db, err := storage.OpenDir(dir, storage.Options{Synchronous: "NORMAL"})
+	db, err := storage.OpenDir(dir, storage.Options{Synchronous: "NORMAL", BusyTimeout: opt.BusyTimeout})
 	if err != nil {
-		return nil, err
+		return nil, asError(err, "init district")
 	}
 	ctx := context.Background()
 	err = db.Update(ctx, func(tx *storage.Tx) error {
@@ -108,7 +178,7 @@ func Init(dir, name, serverURL string, opt Options) (*District, error) {
 	})
 	db.Close()
 	if err != nil {
-		return nil, err
+		return nil, asError(err, "init district")
 	}
 	return Open(dir, opt)
 }
@@ -117,7 +187,7 @@ func Init(dir, name, serverURL string, opt Options) (*District, error) {
 func Open(dir string, opt Options) (*District, error) {
 	keys, err := sync.ReadKeyFile(filepath.Join(dir, KeyFile))
 	if err != nil {
-		return nil, fmt.Errorf("目录 %s 不是区级数据目录（先运行 init）：%w", dir, err)
+		return nil, &Error{Code: CodeNotFound, Message: fmt.Sprintf("目录 %s 不是区级数据目录（先运行 init），或区级密钥文件无法读取", dir), Err: err}
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -125,37 +195,70 @@ func Open(dir string, opt Options) (*District, error) {
 	if opt.Limits == (sync.Limits{}) {
 		opt.Limits = sync.DefaultLimits()
 	}
+	if opt.Quota == (Quota{}) {
+		opt.Quota = DefaultQuota
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Parallel <= 0 {
+		opt.Parallel = 1
+	}
+	if opt.Forms == nil {
+		if opt.Forms, err = survey.LoadForms(assets.Forms()); err != nil {
+			return nil, fmt.Errorf("open district: shipped forms: %w", err)
+		}
+	}
 	// The district's own versions (resolutions) need a device id and an
 	// author; read them before opening the real handle.
-	probe, err := storage.OpenDir(dir, storage.Options{Synchronous: "NORMAL"})
+	probe, err := storage.OpenDir(dir, storage.Options{Synchronous: "NORMAL", BusyTimeout: opt.BusyTimeout})
 	if err != nil {
-		return nil, err
+		return nil, asError(err, "open district")
 	}
 	id, _ := probe.Setting(context.Background(), setID)
 	name, _ := probe.Setting(context.Background(), setName)
 	probe.Close()
 	if id == "" {
-		return nil, fmt.Errorf("目录 %s 的区级设置不完整", dir)
+		return nil, errorf(CodeNotFound, "目录 %s 的区级设置不完整（init 没有完成？）", dir)
 	}
-	db, err := storage.OpenDir(dir, storage.Options{Now: opt.Now, Synchronous: "NORMAL", DeviceID: id, Author: name})
+	db, err := storage.OpenDir(dir, storage.Options{Now: opt.Now, Synchronous: "NORMAL", DeviceID: id, Author: name, BusyTimeout: opt.BusyTimeout})
 	if err != nil {
-		return nil, err
+		return nil, asError(err, "open district")
 	}
 	ctx := context.Background()
 	if err := audit.Migrate(ctx, db); err != nil {
 		db.Close()
-		return nil, err
+		return nil, asError(err, "open district: audit tables")
 	}
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
-		return nil, err
+		return nil, asError(err, "open district: district tables")
 	}
-	d := &District{dir: dir, db: db, keys: keys, now: opt.Now, lim: opt.Limits}
+	d := &District{
+		dir: dir, db: db, keys: keys, now: opt.Now, lim: opt.Limits, quota: opt.Quota,
+		forms: opt.Forms, log: opt.Logger, opening: make(chan struct{}, opt.Parallel),
+	}
 	if err := d.setupTrust(ctx); err != nil {
 		db.Close()
-		return nil, err
+		return nil, d.fail(err, "open district: trust")
+	}
+	if err := d.fillKeyIDs(ctx); err != nil {
+		db.Close()
+		return nil, d.fail(err, "open district: key ids")
 	}
 	return d, nil
+}
+
+// Logger is where the district logs internals (Options.Logger).
+func (d *District) Logger() *slog.Logger { return d.log }
+
+// fail logs an error's internals and returns its user-facing form.
+func (d *District) fail(err error, what string) *Error {
+	e := asError(err, what)
+	if e.Err != nil {
+		d.log.Error(what, "code", string(e.Code), "err", e.Err)
+	}
+	return e
 }
 
 // Close closes the district's database.
@@ -183,98 +286,6 @@ func (d *District) setting(k string) string {
 
 // Name is the district's name.
 func (d *District) Name() string { return d.setting(setName) }
-
-// Device is an enrolled laptop as district staff see it.
-type Device struct {
-	ID, Name, Investigator, Fingerprint string
-	Enrolled                            time.Time
-	Revoked                             string // time of revocation, "" while active
-	RevokeReason                        string
-	Seq                                 uint64 // highest contiguous bundle applied
-	Backlog, Quarantined                int
-}
-
-// Enroll takes a laptop's enrolment request file. It returns the signed
-// trust file for the laptop and the request's fingerprint, which staff
-// compare with the one on the laptop's screen.
-func (d *District) Enroll(req []byte) ([]byte, string, error) {
-	return d.EnrollAs(context.Background(), "区总工会", req)
-}
-
-// EnrollAs is Enroll by a named person (the workbench's logged-in
-// account), who is recorded in the audit log.
-func (d *District) EnrollAs(ctx context.Context, actor string, req []byte) ([]byte, string, error) {
-	r, err := sync.ParseEnrollRequest(req)
-	if err != nil {
-		return nil, "", fmt.Errorf("登记申请文件无效：%w", err)
-	}
-	now := d.now().UTC()
-	err = d.db.Update(ctx, func(tx *storage.Tx) error {
-		var old []byte
-		err := tx.QueryRow(`SELECT request FROM district_devices WHERE id = ?`, r.DeviceID).Scan(&old)
-		switch {
-		case err == nil:
-			prev, perr := sync.ParseEnrollRequest(old)
-			if perr != nil || !prev.Keys.Equal(r.Keys) {
-				return fmt.Errorf("设备 %s 已用另一把密钥登记过；如确属换机，请先停用旧设备", r.DeviceID)
-			}
-			return nil // the same request again: same trust file
-		case !errors.Is(err, sql.ErrNoRows):
-			return err
-		}
-		if _, err := tx.Exec(`INSERT INTO district_devices (id, name, investigator, request, fingerprint, enrolled) VALUES (?, ?, ?, ?, ?, ?)`,
-			r.DeviceID, r.DeviceName, r.Investigator, req, r.Fingerprint(), now.Format(time.RFC3339)); err != nil {
-			return err
-		}
-		return audit.Record(tx, audit.Entry{At: now, Actor: actor, Action: "enroll", Target: r.DeviceID,
-			Detail: fmt.Sprintf("登记设备 %s（%s，%s），指纹 %s", r.DeviceID, r.DeviceName, r.Investigator, r.Fingerprint())})
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	trust, err := d.TrustFile()
-	return trust, r.Fingerprint(), err
-}
-
-// Revoke stops accepting bundles from a lost or retired laptop; anything it
-// sends later is quarantined.
-func (d *District) Revoke(deviceID, who, reason string) error {
-	now := d.now().UTC()
-	return d.db.Update(context.Background(), func(tx *storage.Tx) error {
-		res, err := tx.Exec(`UPDATE district_devices SET revoked = ?, revoke_reason = ? WHERE id = ? AND revoked = ''`, now.Format(time.RFC3339), reason, deviceID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("没有在用的设备 %s", deviceID)
-		}
-		return audit.Record(tx, audit.Entry{At: now, Actor: who, Action: "revoke", Target: deviceID,
-			Detail: fmt.Sprintf("停用设备 %s", deviceID), Reason: reason})
-	})
-}
-
-// Devices lists the enrolled devices with their sync state.
-func (d *District) Devices(ctx context.Context) ([]Device, error) {
-	rows, err := d.db.Query(ctx, `SELECT id, name, investigator, fingerprint, enrolled, revoked, revoke_reason, seq,
-		(SELECT count(*) FROM district_bundles b WHERE b.device_id = d.id AND b.state = 'backlog'),
-		(SELECT count(*) FROM district_bundles b WHERE b.device_id = d.id AND b.state = 'quarantined')
-		FROM district_devices d ORDER BY enrolled, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Device
-	for rows.Next() {
-		var dv Device
-		var enrolled string
-		if err := rows.Scan(&dv.ID, &dv.Name, &dv.Investigator, &dv.Fingerprint, &enrolled, &dv.Revoked, &dv.RevokeReason, &dv.Seq, &dv.Backlog, &dv.Quarantined); err != nil {
-			return nil, err
-		}
-		dv.Enrolled, _ = time.Parse(time.RFC3339, enrolled)
-		out = append(out, dv)
-	}
-	return out, rows.Err()
-}
 
 // Log returns the recorded decisions, oldest first (the workbench reads
 // the audit log with filters through package audit).

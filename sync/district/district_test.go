@@ -43,6 +43,9 @@ type laptop struct {
 	keys *sync.Keys
 	seq  uint64
 	prev sync.Hash
+	// ent is the enterprise the laptop's visits are of ("e1" when empty,
+	// an enterprise the district does not have).
+	ent string
 }
 
 func enrol(t testing.TB, d *District, name string) *laptop {
@@ -84,7 +87,11 @@ func (l *laptop) bundle(t testing.TB, d *District, vs ...survey.Version) []byte 
 
 // visit makes a visit version by the laptop.
 func (l *laptop) visit(rec string, minute int, answers survey.Answers, parents ...string) survey.Version {
-	p, _ := json.Marshal(survey.Visit{ID: rec, EnterpriseID: "e1", FormID: "visit", FormVersion: 1, Status: survey.VisitDraft, Answers: answers})
+	ent := l.ent
+	if ent == "" {
+		ent = "e1"
+	}
+	p, _ := json.Marshal(survey.Visit{ID: rec, EnterpriseID: ent, FormID: "visit", FormVersion: 1, Status: survey.VisitDraft, Answers: answers})
 	return survey.Version{RecordID: rec, VersionID: uuid.NewString(), Parents: parents, Kind: survey.KindVisit, FormID: "visit", FormVersion: 1,
 		Author: "张伟", DeviceID: l.id, Created: testNow.Add(time.Duration(minute) * time.Minute), Payload: p}
 }
@@ -205,8 +212,26 @@ func TestRefusedBundlesWriteNothing(t *testing.T) {
 
 	mustImport(t, d, good, Applied)
 	before = dump(t, d)
+	// A second seq 1 from another device's key is refused, not stored.
+	check("next seq signed by another device", (&laptop{id: l.id, keys: other.keys, seq: 1, prev: sync.BundleHash(good)}).bundle(t, d), http.StatusForbidden)
+}
+
+// The next seq with a prev hash that is not the stored head is signed by
+// the device: it is kept aside for a person, not merged.
+func TestWrongPrevIsQuarantined(t *testing.T) {
+	d := newDistrict(t)
+	l := enrol(t, d, "张伟")
+	mustImport(t, d, l.bundle(t, d, l.visit(uuid.NewString(), 0, nil)), Applied)
 	wrongPrev := &laptop{id: l.id, keys: l.keys, seq: 1, prev: sync.Hash{1}}
-	check("wrong prev hash", wrongPrev.bundle(t, d, l.visit(uuid.NewString(), 3, nil)), http.StatusConflict)
+	res := mustImport(t, d, wrongPrev.bundle(t, d, l.visit(uuid.NewString(), 3, nil)), Quarantined)
+	if res.Status != http.StatusConflict || res.Code != CodePrevMismatch {
+		t.Errorf("status %d code %s, want 409 %s", res.Status, res.Code, CodePrevMismatch)
+	}
+	var n int
+	d.db.QueryRow(ctx, `SELECT count(*) FROM versions`).Scan(&n)
+	if dv, _ := d.Device(ctx, l.id); n != 1 || dv.Seq != 1 || dv.Quarantined != 1 {
+		t.Errorf("versions %d, device %+v", n, dv)
+	}
 }
 
 func TestBacklogThenBothApply(t *testing.T) {
@@ -277,34 +302,40 @@ func TestRevokedDeviceIsQuarantined(t *testing.T) {
 	}
 }
 
-// A failure inside the merge transaction leaves nothing partial.
+// A failure inside the merge transaction leaves nothing partial, and is
+// answered "try again", not "your bundle is bad".
 func TestImportKilledMidwayLeavesNothing(t *testing.T) {
 	d := newDistrict(t)
 	l := enrol(t, d, "张伟")
 	data := l.bundle(t, d, l.visit(uuid.NewString(), 0, nil), l.visit(uuid.NewString(), 1, nil))
 	before := dump(t, d)
-	b, err := sync.ParseBundle(bytes.NewReader(data), d.lim)
-	if err != nil {
-		t.Fatal(err)
+	d.afterMerge = func() error { return errors.New("power cut") }
+	res := d.Import(ctx, data)
+	if res.Decision != Retry || res.Status != http.StatusServiceUnavailable {
+		t.Fatalf("failed merge answered %s %d %q, want retry 503", res.Decision, res.Status, res.Message)
 	}
-	dev, _ := d.device(ctx, l.id)
-	b.Verify(dev.req.Keys.Signing)
-	p, err := b.Open(d.keys.Sealing, d.lim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.apply(ctx, b, p, func() error { return errors.New("power cut") }); err == nil {
-		t.Fatal("apply ignored the failure")
+	if strings.Contains(res.Message, "power cut") {
+		t.Errorf("internal error shown to the user: %q", res.Message)
 	}
 	if dump(t, d) != before {
 		t.Error("failed merge left rows behind")
 	}
+	d.afterMerge = nil
 	mustImport(t, d, data, Applied)
 }
 
 func TestConflictsAndResolution(t *testing.T) {
 	d := newDistrict(t)
 	a, b := enrol(t, d, "张伟"), enrol(t, d, "李娜")
+	// Both may edit the visits: a made them, the enterprise is b's.
+	e, err := d.db.SaveEnterprise(ctx, survey.Enterprise{Name: "青岛海信电器股份有限公司", USCC: "91370200163562681G"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Assign(ctx, b.id, []string{e.USCC}); err != nil {
+		t.Fatal(err)
+	}
+	a.ent, b.ent = e.ID, e.ID
 	rec, rec2 := uuid.NewString(), uuid.NewString()
 	root := a.visit(rec, 0, survey.Answers{"x": "1", "y": "1"})
 	root2 := a.visit(rec2, 0, survey.Answers{"x": "1", "y": "1"})
@@ -347,17 +378,12 @@ func TestConflictsAndResolution(t *testing.T) {
 	if last := log[len(log)-1]; last.Actor != "王主任" || last.Target != rec || !strings.Contains(last.Reason, "李娜记录为准") {
 		t.Errorf("log %+v", last)
 	}
-	// The resolution goes down to the laptops that work on the enterprise.
-	e, err := d.db.SaveEnterprise(ctx, survey.Enterprise{ID: "", Name: "青岛海信电器股份有限公司", USCC: "91370200163562681G"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Assign(ctx, b.id, []string{e.USCC}); err != nil {
-		t.Fatal(err)
-	}
+	// The resolution goes down to the laptops that work on the enterprise:
+	// the enterprise's two versions, a's visits and their edits, and the
+	// resolution.
 	down, n, err := d.ExportDown(ctx, b.id)
-	if err != nil || n != 2 {
-		t.Fatalf("ExportDown = %d records, %v; want the enterprise's two versions", n, err)
+	if err != nil || n != 7 {
+		t.Fatalf("ExportDown = %d records, %v; want 7", n, err)
 	}
 	db, err := sync.ParseBundle(bytes.NewReader(down), sync.DefaultLimits())
 	if err != nil || db.Verify(d.keys.Public().Signing) != nil {
@@ -386,7 +412,8 @@ func TestAnonymousResponsesStayAnonymous(t *testing.T) {
 	}
 }
 
-// Twenty laptops upload 1 MB bundles at once; none is lost.
+// Twenty laptops upload 1 MB bundles at once; none is lost (those over the
+// server's cap on simultaneous uploads are told to retry).
 func TestConcurrentHTTPUploads(t *testing.T) {
 	d := newDistrict(t)
 	srv := httptest.NewServer(d.Handler(nil))
@@ -413,15 +440,24 @@ func TestConcurrentHTTPUploads(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			req, _ := http.NewRequest(http.MethodPut, fmt.Sprintf("%s/v1/devices/%s/bundles/1", srv.URL, lps[i].id), bytes.NewReader(bodies[i]))
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				errs <- err
+			// More than ServerOptions.MaxUploads at once are told to
+			// come back (503 + Retry-After), as a laptop's push does.
+			for {
+				req, _ := http.NewRequest(http.MethodPut, fmt.Sprintf("%s/v1/devices/%s/bundles/1", srv.URL, lps[i].id), bytes.NewReader(bodies[i]))
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "" {
+					time.Sleep(20 * time.Millisecond)
+					continue
+				}
+				if resp.StatusCode != http.StatusCreated {
+					errs <- fmt.Errorf("device %d: status %d", i, resp.StatusCode)
+				}
 				return
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusCreated {
-				errs <- fmt.Errorf("device %d: status %d", i, resp.StatusCode)
 			}
 		}(i)
 	}

@@ -38,13 +38,13 @@ func (d *District) ExportDown(ctx context.Context, deviceID string) ([]byte, int
 		)
 		err := tx.QueryRow(`SELECT request, revoked, down_seq, down_prev FROM district_devices WHERE id = ?`, deviceID).Scan(&req, &revoked, &seq, &prev)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("设备 %s 未登记", deviceID)
+			return errorf(CodeNotFound, "设备 %s 未在本区登记", deviceID)
 		}
 		if err != nil {
 			return fmt.Errorf("export down: %w", err)
 		}
 		if revoked != "" {
-			return fmt.Errorf("设备 %s 已停用", deviceID)
+			return errorf(CodeRevoked, "设备 %s 已停用", deviceID)
 		}
 		r, err := sync.ParseEnrollRequest(req)
 		if err != nil {
@@ -139,7 +139,7 @@ func (d *District) DownBundles(ctx context.Context, deviceID string) ([]DownInfo
 	var last uint64
 	err := d.db.QueryRow(ctx, `SELECT down_seq FROM district_devices WHERE id = ?`, deviceID).Scan(&last)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("设备 %s 未登记", deviceID)
+		return nil, errorf(CodeNotFound, "设备 %s 未在本区登记", deviceID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("down bundles: %w", err)
@@ -190,22 +190,22 @@ func (d *District) DownBundle(ctx context.Context, deviceID string, seq uint64) 
 	var last uint64
 	switch err := d.db.QueryRow(ctx, `SELECT down_seq FROM district_devices WHERE id = ?`, deviceID).Scan(&last); {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, fmt.Errorf("设备 %s 未登记", deviceID)
+		return nil, errorf(CodeNotFound, "设备 %s 未在本区登记", deviceID)
 	case err != nil:
 		return nil, fmt.Errorf("down bundle %d: %w", seq, err)
 	case last == 0:
-		return nil, fmt.Errorf("还没有为设备 %s 生成过下发包", deviceID)
+		return nil, errorf(CodeNotFound, "还没有为设备 %s 生成过下发包", deviceID)
 	case seq == 0 || seq > last:
-		return nil, fmt.Errorf("设备 %s 没有第 %d 号下发包（已生成第 1 至 %d 号）", deviceID, seq, last)
+		return nil, errorf(CodeNotFound, "设备 %s 没有第 %d 号下发包（已生成第 1 至 %d 号）", deviceID, seq, last)
 	}
-	return nil, fmt.Errorf("设备 %s 的第 %d 号下发包生成于保留副本之前，无法重发；请用 export-down 生成新的下发包", deviceID, seq)
+	return nil, errorf(CodeNotFound, "设备 %s 的第 %d 号下发包生成于保留副本之前，无法重发；请用 export-down 生成新的下发包", deviceID, seq)
 }
 
 // Assign assigns enterprises (by USCC or id) to a device: new versions of
 // the enterprise records, sent down with the next down bundle.
 func (d *District) Assign(ctx context.Context, deviceID string, enterprises []string) (int, error) {
 	if _, err := d.device(ctx, deviceID); err != nil {
-		return 0, fmt.Errorf("设备 %s 未登记", deviceID)
+		return 0, errorf(CodeNotFound, "设备 %s 未在本区登记", deviceID)
 	}
 	n := 0
 	for _, key := range enterprises {
@@ -213,7 +213,7 @@ func (d *District) Assign(ctx context.Context, deviceID string, enterprises []st
 		if err != nil {
 			found, _ := d.db.SearchEnterprises(ctx, storage.EnterpriseQuery{Text: survey.NormalizeUSCC(key), Limit: 2})
 			if len(found) != 1 || found[0].USCC != survey.NormalizeUSCC(key) {
-				return n, fmt.Errorf("名录中没有企业 %s", key)
+				return n, errorf(CodeNotFound, "名录中没有企业 %s", key)
 			}
 			e = found[0]
 		}

@@ -15,8 +15,12 @@ import (
 )
 
 // mergeFixture is a district directory with two enrolled laptops (closed,
-// to be copied) and their bundles: edits of shared visits, an edit whose
-// parent comes in the other laptop's later bundle, and a deletion.
+// to be copied) and their bundles. The district holds an enterprise
+// assigned to laptop B and laptop A's first bundle with two visits of it,
+// so both laptops may edit those visits whatever order the rest arrives
+// in: concurrent edits of one field (hard) and of different fields with a
+// deletion (hard), an early bundle (A's third before its second), and an
+// edit of a visit made earlier in the same device's stream.
 func mergeFixture(t testing.TB) (string, [][]byte) {
 	t.Helper()
 	dir := t.TempDir()
@@ -25,18 +29,29 @@ func mergeFixture(t testing.TB) (string, [][]byte) {
 		t.Fatal(err)
 	}
 	a, b := enrol(t, d, "张伟"), enrol(t, d, "李娜")
+	e, err := d.db.SaveEnterprise(ctx, survey.Enterprise{Name: "青岛海信电器股份有限公司", USCC: "91370200163562681G"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Assign(ctx, b.id, []string{e.USCC}); err != nil {
+		t.Fatal(err)
+	}
+	a.ent, b.ent = e.ID, e.ID
 	r1, r2, r3 := uuid.NewString(), uuid.NewString(), uuid.NewString()
 	a1 := a.visit(r1, 0, survey.Answers{"x": "1"})
 	a2 := a.visit(r2, 0, survey.Answers{"y": "1"})
+	mustImport(t, d, a.bundle(t, d, a1, a2), Applied)
 	b1 := b.visit(r3, 0, survey.Answers{"z": "1"})
+	a2e := a.visit(r2, 4, survey.Answers{"y": "2"}, a2.VersionID)
 	bundles := [][]byte{
-		a.bundle(t, d, a1, a2),
 		b.bundle(t, d, b1, b.visit(r1, 3, survey.Answers{"x": "B"}, a1.VersionID)),
-		a.bundle(t, d, a.visit(r1, 4, survey.Answers{"x": "A"}, a1.VersionID), a.visit(r3, 5, survey.Answers{"z": "2"}, b1.VersionID)),
+		a.bundle(t, d, a.visit(r1, 4, survey.Answers{"x": "A"}, a1.VersionID), a2e),
 	}
-	del := b.visit(r2, 6, nil, a2.VersionID)
+	del := a.visit(r2, 6, nil, a2e.VersionID)
 	del.Deleted, del.Payload = true, []byte("null")
-	bundles = append(bundles, b.bundle(t, d, del, b.visit(r3, 7, survey.Answers{"z": "3"}, b1.VersionID)))
+	bundles = append(bundles,
+		a.bundle(t, d, del),
+		b.bundle(t, d, b.visit(r2, 5, survey.Answers{"y": "1", "w": "B"}, a2.VersionID), b.visit(r3, 7, survey.Answers{"z": "3"}, b1.VersionID)))
 	d.Close()
 	return dir, bundles
 }
@@ -101,12 +116,14 @@ func FuzzMerge(f *testing.F) {
 		f.Fatal(err)
 	}
 	for _, b := range bundles {
-		ref.Import(ctx, b)
+		if res := ref.Import(ctx, b); res.Decision != Applied {
+			f.Fatalf("fixture bundle %d: %s %s", res.Seq, res.Decision, res.Message)
+		}
 	}
 	want := mergeSnapshot(f, ref)
 	ref.Close()
-	if len(want.Conflicts) != 2 || len(want.Heads) != 3 {
-		f.Fatalf("fixture: %+v, want 2 conflicts over 3 records", want)
+	if len(want.Conflicts) != 2 || len(want.Heads) != 4 {
+		f.Fatalf("fixture: %+v, want 2 conflicts over 4 records (3 visits, the enterprise)", want)
 	}
 	f.Fuzz(func(t *testing.T, seed int64, repeats uint8) {
 		rng := rand.New(rand.NewSource(seed))

@@ -1,23 +1,24 @@
 package district
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
-	"time"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
 
 	"zoufang/audit"
 	"zoufang/storage"
-	"zoufang/survey"
 	"zoufang/sync"
 )
 
-// Decision names what Import did with a bundle.
+// Decision names what the import did with a bundle.
 type Decision string
 
 // Import decisions.
@@ -25,304 +26,523 @@ const (
 	Applied     Decision = "applied"     // new, merged (201)
 	Duplicate   Decision = "duplicate"   // seen before, nothing changed (200)
 	Backlogged  Decision = "backlog"     // early: held until the gap is filled (202)
-	Quarantined Decision = "quarantined" // kept aside for a person, not merged (409, or 403 when revoked)
-	Refused     Decision = "refused"     // not stored at all (400, 403, 413)
+	Quarantined Decision = "quarantined" // kept aside for a person, not merged (403 revoked, 409, 422)
+	Refused     Decision = "refused"     // not stored at all (400, 403, 408, 413, 429)
+	Retry       Decision = "retry"       // the server could not decide now; nothing changed (503, Retry-After)
 )
 
 // Result is the outcome of one bundle.
 type Result struct {
 	Decision Decision
-	Status   int    // the HTTP status this decision maps to
-	Device   string // the header's device id, when it could be read
-	Seq      uint64
-	Message  string // Chinese, for staff and for the laptop
-	Receipt  []byte // signed receipt for the device (not for refusals)
+	// Code says why for programs (CodeOK for applied, duplicate and
+	// backlog); Status is the HTTP status it maps to.
+	Code   Code
+	Status int
+	// Device, Seq and Hash identify the bundle, when it could be read.
+	Device string
+	Seq    uint64
+	Hash   sync.Hash
+	// Message says what happened in Chinese, for staff and for the laptop.
+	Message string
+	// Receipt is the signed receipt for the device (not for refusals).
+	Receipt []byte
+	// Drained counts bundles of the same device that waited in the
+	// backlog and were applied right after this one.
+	Drained int
 }
 
 // Import is the one decision function for bundles from laptops, used by the
-// USB import and the HTTP upload alike. Every refusal writes nothing: the
-// signature is verified before anything is decrypted, and a bundle is merged
-// in one transaction with the advance of its device's seq and head.
+// USB import and the HTTP upload alike; ImportFile and ImportUpload are the
+// same decision for a file and a stream.
+//
+// The bundle is scanned and its signature verified before anything else;
+// then every check (device, revocation by id and key, seen before, seq and
+// prev hash, quota, per-record rules) and every write for it happen in one
+// SQLite write transaction, so concurrent imports in any number of
+// processes decide as if one at a time. Refusals write nothing. When a
+// bundle is applied, the device's waiting bundles that are now next in line
+// are applied too (Drained).
 func (d *District) Import(ctx context.Context, data []byte) Result {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	res := d.decide(ctx, data)
-	if res.Status == 0 {
-		res.Status = statusOf(res.Decision)
+	sc, err := sync.ScanBundle(bytes.NewReader(data), d.lim, d.checkHeader(ctx, "", 0))
+	if err != nil {
+		return d.refusal(Result{}, err, "import: scan")
 	}
+	return d.importScanned(ctx, &incoming{scan: sc, data: data})
+}
+
+// ImportFile imports a bundle file (the USB path) without reading it
+// whole into memory before its signature is checked.
+func (d *District) ImportFile(ctx context.Context, path string) Result {
+	f, err := os.Open(path)
+	if err != nil {
+		return d.refusal(Result{}, &Error{Code: CodeUnreadable, Message: fmt.Sprintf("无法读取文件 %s", path), Err: err}, "")
+	}
+	if st, err := f.Stat(); err == nil && st.Size() > d.lim.MaxBundle {
+		f.Close()
+		return d.refusal(Result{}, errorf(CodeTooLarge, "文件太大：%s 有 %s，同步包最多 %s", filepath.Base(path), sizeText(st.Size()), sizeText(d.lim.MaxBundle)), "")
+	}
+	sc, err := sync.ScanBundle(bufio.NewReaderSize(f, 64<<10), d.lim, d.checkHeader(ctx, "", 0))
+	f.Close()
+	if err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			if _, ok := sync.Message(err); !ok {
+				err = &Error{Code: CodeUnreadable, Message: fmt.Sprintf("无法读取文件 %s", path), Err: err}
+			}
+		}
+		return d.refusal(Result{}, err, "import file: scan")
+	}
+	return d.importScanned(ctx, &incoming{scan: sc, path: path})
+}
+
+// incoming is a bundle that has arrived and been scanned: its bytes are in
+// memory (data) or in a file (path), or come from a district_bundles row
+// (stored: the drain and a release).
+type incoming struct {
+	scan   *sync.BundleScan
+	data   []byte
+	path   string
+	stored bool
+}
+
+// load returns the bundle's bytes, checking they are still the bytes that
+// were scanned (a file on a USB stick can change between two reads).
+func (in *incoming) load() ([]byte, error) {
+	if in.data != nil {
+		return in.data, nil
+	}
+	f, err := os.Open(in.path)
+	if err != nil {
+		return nil, &Error{Code: CodeUnreadable, Message: "同步包文件无法再次读取", Err: err}
+	}
+	defer f.Close()
+	data := make([]byte, in.scan.Size)
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, &Error{Code: CodeUnreadable, Message: "同步包文件在导入过程中被改动或无法读取", Err: err}
+	}
+	if n, _ := f.Read(make([]byte, 1)); n != 0 || sync.Hash(sha256.Sum256(data)) != in.scan.Hash {
+		return nil, errorf(CodeUnreadable, "同步包文件在导入过程中被改动，请重新导入")
+	}
+	return data, nil
+}
+
+// checkHeader returns the check ScanBundle runs on the header before the
+// body is read: a down bundle, an unknown device or a key that is not the
+// device's is refused after 98 bytes. wantDevice and wantSeq, when set,
+// are what the upload's path names.
+func (d *District) checkHeader(ctx context.Context, wantDevice string, wantSeq uint64) func(sync.Header) error {
+	return func(h sync.Header) error {
+		if h.Kind != sync.KindUp {
+			return errorf(CodeWrongKind, "这是下发给笔记本的同步包，不能导入区级数据")
+		}
+		if wantDevice != "" && (h.DeviceID != wantDevice || h.Seq != wantSeq) {
+			return errorf(CodeWrongPlace, "上传地址（设备 %s 第 %d 号）与同步包（设备 %s 第 %d 号）不符，未保存", wantDevice, wantSeq, h.DeviceID, h.Seq)
+		}
+		if h.Seq > math.MaxInt64 {
+			return errorf(CodeMalformed, "同步包序号 %d 超出范围，未保存", h.Seq)
+		}
+		dev, err := d.device(ctx, h.DeviceID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errorf(CodeUnknownDevice, "设备 %s 未在本区登记，同步包未保存", h.DeviceID)
+		}
+		if err != nil {
+			return asError(err, "import: read device")
+		}
+		if dev.keyID != h.SenderKeyID.String() {
+			return errorf(CodeWrongKey, "同步包的签名密钥不是设备 %s 登记的密钥，未保存", h.DeviceID)
+		}
+		return nil
+	}
+}
+
+// importScanned verifies a scanned bundle, decides, and drains the
+// device's backlog after an apply.
+func (d *District) importScanned(ctx context.Context, in *incoming) Result {
+	h := in.scan.Header
+	base := Result{Device: h.DeviceID, Seq: h.Seq, Hash: in.scan.Hash}
+	dev, err := d.device(ctx, h.DeviceID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d.refusal(base, errorf(CodeUnknownDevice, "设备 %s 未在本区登记，同步包未保存", h.DeviceID), "")
+	}
+	if err != nil {
+		return d.refusal(base, err, "import: read device")
+	}
+	if err := in.scan.Verify(dev.req.Keys.Signing); err != nil {
+		return d.refusal(base, err, "import: verify")
+	}
+	res := d.decide(ctx, in)
+	if res.Decision == Applied {
+		if n, err := d.drainDevice(ctx, h.DeviceID); n > 0 {
+			res.Drained = n
+			if r, err := d.Receipt(ctx, h.DeviceID); err == nil {
+				res.Receipt = r
+			}
+			res.Message += fmt.Sprintf("；另有 %d 个先到的同步包随之合并", n)
+		} else if err != nil {
+			d.log.Warn("drain after apply", "device", h.DeviceID, "err", err)
+		}
+	}
+	d.log.Info("import", "device", res.Device, "seq", res.Seq, "hash", res.Hash.String()[:16], "decision", string(res.Decision), "code", string(res.Code), "status", res.Status, "drained", res.Drained)
 	return res
 }
 
-func statusOf(dec Decision) int {
-	switch dec {
-	case Applied:
-		return http.StatusCreated
-	case Duplicate:
-		return http.StatusOK
-	case Backlogged:
-		return http.StatusAccepted
-	case Quarantined:
-		return http.StatusConflict
+// refusal turns an error into a result that stored nothing: Retry when the
+// server is to blame, Refused otherwise. Internals go to the log.
+func (d *District) refusal(base Result, err error, what string) Result {
+	e := asError(err, what)
+	if e.Err != nil && (e.Code == CodeInternal || e.Code == CodeBusy || e.Code == CodeUnreadable || e.Code == CodeUploadBroken) {
+		d.log.Warn(what, "device", base.Device, "seq", base.Seq, "code", string(e.Code), "err", e.Err)
 	}
-	return http.StatusBadRequest
-}
-
-func refuse(status int, format string, args ...any) Result {
-	return Result{Decision: Refused, Status: status, Message: fmt.Sprintf(format, args...)}
-}
-
-type deviceRow struct {
-	req     *sync.EnrollRequest
-	revoked string
-	seq     uint64
-	head    sync.Hash
-}
-
-func (d *District) device(ctx context.Context, id string) (*deviceRow, error) {
-	var req, head []byte
-	var r deviceRow
-	err := d.db.QueryRow(ctx, `SELECT request, revoked, seq, head FROM district_devices WHERE id = ?`, id).Scan(&req, &r.revoked, &r.seq, &head)
-	if err != nil {
-		return nil, err
+	base.Decision, base.Code, base.Status, base.Message, base.Receipt = Refused, e.Code, e.Code.Status(), e.Message, nil
+	if e.Code.Retryable() {
+		base.Decision = Retry
 	}
-	if r.req, err = sync.ParseEnrollRequest(req); err != nil {
-		return nil, err
-	}
-	copy(r.head[:], head)
-	return &r, nil
+	return base
 }
 
-func (d *District) decide(ctx context.Context, data []byte) Result {
-	b, err := sync.ParseBundle(bytes.NewReader(data), d.lim)
-	if err != nil {
-		if errors.Is(err, sync.ErrTooLarge) {
-			return refuse(http.StatusRequestEntityTooLarge, "同步包超过大小限制：%v", err)
+// needs says what decideTx wants before it can decide.
+type needs int
+
+const (
+	needNothing needs = iota
+	needBytes         // the bundle's bytes, to keep them (quarantine)
+	needPayload       // the decrypted, checked payload (backlog, apply)
+)
+
+var errNeedMore = errors.New("decision needs the bundle's bytes")
+
+// decide runs decideTx until it has what it needs: the bytes and the
+// payload are loaded outside the write transaction (decrypting 256 MiB
+// must not hold the write lock), and the decision is taken again on the
+// state the next transaction sees.
+func (d *District) decide(ctx context.Context, in *incoming) Result {
+	h := in.scan.Header
+	base := Result{Device: h.DeviceID, Seq: h.Seq, Hash: in.scan.Hash}
+	var (
+		raw  []byte
+		p    *sync.Payload
+		held bool
+	)
+	defer func() {
+		if held {
+			<-d.opening
 		}
-		return refuse(http.StatusBadRequest, "同步包无法读取：%v", err)
+	}()
+	for attempt := 0; attempt < 4; attempt++ {
+		var res Result
+		var need needs
+		err := d.db.Update(ctx, func(tx *storage.Tx) error {
+			var err error
+			res, need, err = d.decideTx(tx, in, raw, p)
+			if err == nil && need != needNothing {
+				return errNeedMore
+			}
+			return err
+		})
+		if err == nil {
+			return res
+		}
+		if !errors.Is(err, errNeedMore) {
+			return d.refusal(base, err, "import: decide")
+		}
+		if !held {
+			select {
+			case d.opening <- struct{}{}:
+				held = true
+			case <-ctx.Done():
+				return d.refusal(base, &Error{Code: CodeBusy, Message: msgBusy, Err: ctx.Err()}, "import: wait for a slot")
+			}
+		}
+		if raw == nil {
+			if raw, err = in.load(); err != nil {
+				return d.refusal(base, err, "import: load")
+			}
+		}
+		if need == needPayload && p == nil {
+			payload, err := d.openPayload(raw)
+			if err != nil {
+				if in.stored {
+					// It was checked when it arrived: something changed
+					// (the district's keys, the stored bytes). Keep it
+					// for a person instead of retrying for ever.
+					return d.quarantineStored(ctx, in, asError(err, "import: open stored"))
+				}
+				return d.refusal(base, err, "import: open")
+			}
+			p = &payload
+		}
 	}
-	h := b.Header
-	if h.Kind != sync.KindUp {
-		return refuse(http.StatusBadRequest, "这是下发给笔记本的同步包，不能导入区级数据")
-	}
-	dev, err := d.device(ctx, h.DeviceID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return refuse(http.StatusForbidden, "设备 %s 未在本区登记", h.DeviceID)
-	}
+	return d.refusal(base, errors.New("import decision did not settle"), "import: decide")
+}
+
+// openPayload parses, verifies (again: these are the bytes now in hand)
+// and decrypts a bundle, and runs the per-record rules that need no
+// district state.
+func (d *District) openPayload(raw []byte) (sync.Payload, error) {
+	b, err := sync.ParseBundleBytes(raw, d.lim)
 	if err != nil {
-		return refuse(http.StatusInternalServerError, "读取设备信息失败：%v", err)
+		return sync.Payload{}, err
 	}
-	if dev.req.Keys.SigningKeyID() != h.SenderKeyID {
-		return refuse(http.StatusForbidden, "同步包的签名密钥不是设备 %s 登记的密钥", h.DeviceID)
+	dev, err := d.device(context.Background(), b.Header.DeviceID)
+	if err != nil {
+		return sync.Payload{}, err
 	}
 	if err := b.Verify(dev.req.Keys.Signing); err != nil {
-		return refuse(http.StatusForbidden, "同步包签名无效：%v", err)
+		return sync.Payload{}, err
 	}
-	res := Result{Device: h.DeviceID, Seq: h.Seq}
-	hash := b.Hash()
-	if dev.revoked != "" {
-		if err := d.quarantine(ctx, h, hash, data, "设备已停用"); err != nil {
-			return refuse(http.StatusInternalServerError, "%v", err)
-		}
-		return Result{Decision: Quarantined, Status: http.StatusForbidden, Device: h.DeviceID, Seq: h.Seq, Message: "设备已停用，同步包已隔离，未合并"}
-	}
-
-	// Seen before?
-	rows, err := d.db.Query(ctx, `SELECT hash, state FROM district_bundles WHERE device_id = ? AND seq = ? AND state <> 'quarantined'`, h.DeviceID, h.Seq)
+	p, err := d.openBundle(context.Background(), b)
 	if err != nil {
-		return refuse(http.StatusInternalServerError, "%v", err)
+		return sync.Payload{}, err
 	}
-	var sameState string
+	if e := d.checkContent(p); e != nil {
+		return sync.Payload{}, e
+	}
+	return p, nil
+}
+
+// decideTx is the import decision, inside the write transaction. It
+// returns needBytes or needPayload (and writes nothing) when it cannot
+// decide without them.
+func (d *District) decideTx(tx *storage.Tx, in *incoming, raw []byte, p *sync.Payload) (Result, needs, error) {
+	h, hash := in.scan.Header, in.scan.Hash
+	res := Result{Device: h.DeviceID, Seq: h.Seq, Hash: hash}
+	dev, err := deviceTx(tx, h.DeviceID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d.refusal(res, errorf(CodeUnknownDevice, "设备 %s 未在本区登记，同步包未保存", h.DeviceID), ""), 0, nil
+	}
+	if err != nil {
+		return res, 0, err
+	}
+	if dev.keyID != h.SenderKeyID.String() {
+		return d.refusal(res, errorf(CodeWrongKey, "同步包的签名密钥不是设备 %s 登记的密钥，未保存", h.DeviceID), ""), 0, nil
+	}
+	revoked, why, err := revokedKeyTx(tx, dev)
+	if err != nil {
+		return res, 0, err
+	}
+	rows, err := bundlesAtTx(tx, dev.id, h.Seq)
+	if err != nil {
+		return res, 0, err
+	}
+	var same *bundleRow
 	other := false
-	for rows.Next() {
-		var hh []byte
-		var st string
-		rows.Scan(&hh, &st)
-		if bytes.Equal(hh, hash[:]) {
-			sameState = st
-		} else {
+	for i := range rows {
+		switch {
+		case rows[i].hash == hash:
+			same = &rows[i]
+		case rows[i].state == stateApplied || rows[i].state == stateBacklog:
 			other = true
 		}
 	}
-	rows.Close()
-	switch {
-	case sameState == "applied":
-		res.Decision, res.Message = Duplicate, fmt.Sprintf("第 %d 号同步包已收到过，未重复导入", h.Seq)
-		res.Receipt, err = d.receipt(ctx, h.DeviceID)
-		return withErr(res, err)
-	case sameState == "backlog":
-		res.Decision, res.Message = Backlogged, fmt.Sprintf("第 %d 号同步包已在等待前面的包", h.Seq)
-		res.Receipt, err = d.receipt(ctx, h.DeviceID)
-		return withErr(res, err)
-	case other || h.Seq <= dev.seq:
-		if err := d.quarantine(ctx, h, hash, data, "同一序号内容不同"); err != nil {
-			return refuse(http.StatusInternalServerError, "%v", err)
-		}
-		res.Decision = Quarantined
-		res.Message = fmt.Sprintf("设备 %s 的第 %d 号同步包与已收到的同号包内容不同，已隔离待人工核查", h.DeviceID, h.Seq)
-		return res
-	}
-
-	// Decrypt and check every record before storing anything.
-	p, err := d.openBundle(ctx, b)
-	if err != nil {
-		if errors.Is(err, sync.ErrWrongKey) {
-			return refuse(http.StatusForbidden, "%v", err)
-		}
-		if errors.Is(err, sync.ErrTooLarge) {
-			return refuse(http.StatusRequestEntityTooLarge, "同步包内容超过限制：%v", err)
-		}
-		return refuse(http.StatusBadRequest, "同步包内容无效：%v", err)
-	}
-	if h.Seq != dev.seq+1 {
-		err := d.db.Update(ctx, func(tx *storage.Tx) error {
-			_, err := tx.Exec(`INSERT INTO district_bundles (device_id, seq, hash, state, received, data, records, attachments) VALUES (?, ?, ?, 'backlog', ?, ?, ?, ?)`,
-				h.DeviceID, h.Seq, hash[:], d.now().UTC().Format(time.RFC3339), data, h.Records, h.Attachments)
-			return err
-		})
-		if err != nil {
-			return refuse(http.StatusInternalServerError, "%v", err)
-		}
-		res.Decision = Backlogged
-		res.Message = fmt.Sprintf("第 %d 号同步包先到，等待第 %d 号", h.Seq, dev.seq+1)
-		res.Receipt, err = d.receipt(ctx, h.DeviceID)
-		return withErr(res, err)
-	}
-	if h.Prev != dev.head {
-		return refuse(http.StatusConflict, "第 %d 号同步包的前序哈希与已收到的第 %d 号不符，拒绝导入", h.Seq, dev.seq)
-	}
-	if err := d.apply(ctx, b, p, nil); err != nil {
-		return refuse(http.StatusBadRequest, "同步包未能合并（未写入任何内容）：%s", storage.ErrorMessage(err))
-	}
-	res.Decision, res.Message = Applied, fmt.Sprintf("第 %d 号同步包已合并", h.Seq)
-	d.drainBacklog(ctx, h.DeviceID)
-	res.Receipt, err = d.receipt(ctx, h.DeviceID)
-	return withErr(res, err)
-}
-
-func withErr(r Result, err error) Result {
-	if err != nil {
-		return refuse(http.StatusInternalServerError, "签发回执失败：%v", err)
-	}
-	return r
-}
-
-// apply merges one verified, next-in-line bundle in one transaction: its
-// attachments and versions, its row, and the device's seq and head.
-// failAfter, for tests, fails the transaction after the merge to prove that
-// nothing partial remains.
-func (d *District) apply(ctx context.Context, b *sync.Bundle, p sync.Payload, failAfter func() error) error {
-	h, hash := b.Header, b.Hash()
-	return d.db.Update(ctx, func(tx *storage.Tx) error {
-		for _, a := range p.Attachments {
-			sum := sha256.Sum256(a.Data)
-			if _, err := tx.Exec(`INSERT OR IGNORE INTO attachments (id, media_type, sha256, data, created) VALUES (?, ?, ?, ?, ?)`,
-				a.ID, a.Mime, hex.EncodeToString(sum[:]), a.Data, tx.Now().Format(time.RFC3339)); err != nil {
-				return err
+	if same != nil {
+		switch same.state {
+		case stateApplied:
+			res.Decision, res.Message = Duplicate, fmt.Sprintf("第 %d 号同步包已收到过，未重复导入", h.Seq)
+			return d.withReceipt(tx, dev, res)
+		case stateQuarantined:
+			res.Decision, res.Code = Quarantined, same.code
+			res.Status, res.Message = same.code.Status(), fmt.Sprintf("第 %d 号同步包此前已被隔离，等待区总工会处理（原因：%s）", h.Seq, same.reason)
+			return res, 0, nil
+		case stateRejected:
+			return d.refusal(res, errorf(CodeRejected, "第 %d 号同步包已被区总工会拒收（%s）", h.Seq, same.reason), ""), 0, nil
+		case stateBacklog:
+			if revoked {
+				return d.quarantineTx(tx, dev, in, same, nil, CodeRevoked, "设备已停用："+why)
 			}
+			if h.Seq != dev.seq+1 {
+				res.Decision, res.Message = Backlogged, fmt.Sprintf("第 %d 号同步包已在区总工会等待第 %d 号", h.Seq, dev.seq+1)
+				return d.withReceipt(tx, dev, res)
+			}
+			// Next in line: apply it now (the drain, or the same file
+			// delivered again).
 		}
-		if _, err := tx.PutVersions(p.Versions); err != nil {
-			return err
+	}
+	if same == nil {
+		switch {
+		case revoked:
+			return d.quarantineTx(tx, dev, in, nil, raw, CodeRevoked, "设备已停用："+why)
+		case other || h.Seq <= dev.seq:
+			return d.quarantineTx(tx, dev, in, nil, raw, CodeConflict, "与区总工会已收到的同号同步包内容不同")
+		case h.Seq > dev.seq+1:
+			if p == nil {
+				return res, needPayload, nil
+			}
+			if over, err := d.overQuotaTx(tx, dev.id, int64(len(raw))); err != nil || over != nil {
+				if err != nil {
+					return res, 0, err
+				}
+				return d.refusal(res, over, ""), 0, nil
+			}
+			if err := insertBundleTx(tx, bundleRow{device: dev.id, seq: h.Seq, hash: hash, state: stateBacklog, received: d.now(), records: h.Records, attachments: h.Attachments}, raw); err != nil {
+				return res, 0, err
+			}
+			res.Decision, res.Message = Backlogged, fmt.Sprintf("第 %d 号同步包已保存，等待第 %d 号到达后合并", h.Seq, dev.seq+1)
+			return d.withReceipt(tx, dev, res)
 		}
-		if _, err := tx.Exec(`DELETE FROM district_bundles WHERE device_id = ? AND seq = ? AND hash = ?`, h.DeviceID, h.Seq, hash[:]); err != nil {
-			return err
+	}
+	// h.Seq == dev.seq+1: the next bundle of the stream.
+	if h.Prev != dev.head {
+		return d.quarantineTx(tx, dev, in, same, raw, CodePrevMismatch, fmt.Sprintf("前一包哈希与区总工会收到的第 %d 号同步包不符", dev.seq))
+	}
+	if p == nil {
+		return res, needPayload, nil
+	}
+	rule, err := d.checkRecordsTx(tx, dev, *p)
+	if err != nil {
+		return res, 0, err
+	}
+	if rule == nil {
+		rule, err = mergeTx(tx, *p)
+		if err != nil {
+			return res, 0, err
 		}
+	}
+	if rule != nil {
+		return d.quarantineTx(tx, dev, in, same, raw, CodeRule, rule.Message)
+	}
+	if d.afterMerge != nil {
+		if err := d.afterMerge(); err != nil {
+			return res, 0, err
+		}
+	}
+	if same != nil {
+		err = moveBundleTx(tx, dev.id, h.Seq, hash, stateBacklog, stateApplied, CodeOK, "")
+	} else {
 		// The bytes are not kept once merged: the versions are, and an
 		// applied bundle row with its device must not lead back from an
 		// anonymous response to a laptop.
-		if _, err := tx.Exec(`INSERT INTO district_bundles (device_id, seq, hash, state, received, records, attachments) VALUES (?, ?, ?, 'applied', ?, ?, ?)`,
-			h.DeviceID, h.Seq, hash[:], tx.Now().Format(time.RFC3339), h.Records, h.Attachments); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(`UPDATE district_devices SET seq = ?, head = ? WHERE id = ?`, h.Seq, hash[:], h.DeviceID); err != nil {
-			return err
-		}
-		if failAfter != nil {
-			return failAfter()
-		}
-		return nil
-	})
-}
-
-// drainBacklog applies held bundles of a device that are now next in line.
-func (d *District) drainBacklog(ctx context.Context, deviceID string) {
-	for {
-		dev, err := d.device(ctx, deviceID)
-		if err != nil {
-			return
-		}
-		var data []byte
-		err = d.db.QueryRow(ctx, `SELECT data FROM district_bundles WHERE device_id = ? AND seq = ? AND state = 'backlog'`, deviceID, dev.seq+1).Scan(&data)
-		if err != nil {
-			return
-		}
-		b, err := sync.ParseBundle(bytes.NewReader(data), d.lim)
-		if err == nil {
-			err = b.Verify(dev.req.Keys.Signing)
-		}
-		if err == nil && b.Header.Prev != dev.head {
-			err = errors.New("前序哈希不符")
-		}
-		if err == nil {
-			var p sync.Payload
-			if p, err = d.openBundle(ctx, b); err == nil {
-				err = d.apply(ctx, b, p, nil)
-			}
-		}
-		if err != nil {
-			hash := sync.BundleHash(data)
-			d.db.Update(ctx, func(tx *storage.Tx) error {
-				_, err := tx.Exec(`UPDATE district_bundles SET state = 'quarantined', reason = ? WHERE device_id = ? AND seq = ? AND hash = ?`,
-					"等待中的包无法合并："+err.Error(), deviceID, dev.seq+1, hash[:])
-				return err
-			})
-			return
-		}
+		err = insertBundleTx(tx, bundleRow{device: dev.id, seq: h.Seq, hash: hash, state: stateApplied, received: d.now(), records: h.Records, attachments: h.Attachments}, nil)
 	}
-}
-
-func (d *District) quarantine(ctx context.Context, h sync.Header, hash sync.Hash, data []byte, reason string) error {
-	return d.db.Update(ctx, func(tx *storage.Tx) error {
-		_, err := tx.Exec(`INSERT OR IGNORE INTO district_bundles (device_id, seq, hash, state, reason, received, data, records, attachments) VALUES (?, ?, ?, 'quarantined', ?, ?, ?, ?, ?)`,
-			h.DeviceID, h.Seq, hash[:], reason, d.now().UTC().Format(time.RFC3339), data, h.Records, h.Attachments)
-		if err != nil {
-			return err
-		}
-		return audit.Record(tx, audit.Entry{At: d.now().UTC(), Actor: audit.System, Action: "quarantine", Target: h.DeviceID,
-			Detail: fmt.Sprintf("设备 %s 第 %d 号同步包已隔离：%s", h.DeviceID, h.Seq, reason)})
-	})
-}
-
-// Receipt returns the signed receipt of a device's current state, for the
-// USB path back to the laptop.
-func (d *District) Receipt(ctx context.Context, deviceID string) ([]byte, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.receipt(ctx, deviceID)
-}
-
-func (d *District) receipt(ctx context.Context, deviceID string) ([]byte, error) {
-	dev, err := d.device(ctx, deviceID)
 	if err != nil {
-		return nil, fmt.Errorf("设备 %s 未登记", deviceID)
+		return res, 0, err
 	}
-	rows, err := d.db.Query(ctx, `SELECT hash FROM district_bundles WHERE device_id = ? AND state IN ('applied', 'backlog') ORDER BY seq`, deviceID)
+	if err := advanceTx(tx, dev.id, dev.seq, hash); err != nil {
+		return res, 0, err
+	}
+	dev.seq, dev.head = h.Seq, hash
+	res.Decision, res.Message = Applied, fmt.Sprintf("第 %d 号同步包已合并（%d 条记录）", h.Seq, len(p.Versions))
+	return d.withReceipt(tx, dev, res)
+}
+
+// withReceipt completes an accepted result with its status and the
+// receipt of the state the transaction leaves.
+func (d *District) withReceipt(tx *storage.Tx, dev *deviceRow, res Result) (Result, needs, error) {
+	res.Status = map[Decision]int{Applied: 201, Duplicate: 200, Backlogged: 202}[res.Decision]
+	r, err := d.receiptTx(tx, dev)
 	if err != nil {
+		return res, 0, fmt.Errorf("sign receipt: %w", err)
+	}
+	res.Receipt = r
+	return res, 0, nil
+}
+
+// mergeTx stores the payload's attachments and versions. A content
+// problem storage finds (a version id or attachment id that exists with
+// other content) is returned as a rule violation with everything of this
+// payload undone (a savepoint), so the transaction can still quarantine
+// the bundle; other errors abort the transaction.
+func mergeTx(tx *storage.Tx, p sync.Payload) (*Error, error) {
+	if _, err := tx.Exec(`SAVEPOINT merge_bundle`); err != nil {
 		return nil, err
 	}
-	var acc []sync.Hash
-	for rows.Next() {
-		var hh []byte
-		var x sync.Hash
-		rows.Scan(&hh)
-		copy(x[:], hh)
-		acc = append(acc, x)
+	err := func() error {
+		for _, a := range p.Attachments {
+			if err := tx.PutReceivedAttachment(a.ID, a.Mime, a.Data); err != nil {
+				return err
+			}
+		}
+		_, err := tx.PutVersions(p.Versions)
+		return err
+	}()
+	if err != nil {
+		var se *storage.Error
+		if !errors.As(err, &se) {
+			return nil, err
+		}
+		if _, err := tx.Exec(`ROLLBACK TO merge_bundle`); err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(`RELEASE merge_bundle`); err != nil {
+			return nil, err
+		}
+		return errorf(CodeRule, "%s", se.Message), nil
 	}
-	rows.Close()
-	var head sync.Hash
-	if dev.seq > 0 {
-		head = dev.head
-	}
-	return d.signReceipt(ctx, sync.Receipt{DeviceID: deviceID, Seq: dev.seq, Head: head, Accepted: acc, Created: d.now().UTC()})
+	_, err = tx.Exec(`RELEASE merge_bundle`)
+	return nil, err
 }
 
-var _ = survey.KindVisit
+// quarantineTx keeps a bundle aside for a person: a backlog row (same) is
+// moved, a new bundle is stored with its bytes (within the device's quota;
+// over it nothing is stored). The decision is logged.
+func (d *District) quarantineTx(tx *storage.Tx, dev *deviceRow, in *incoming, same *bundleRow, raw []byte, code Code, reason string) (Result, needs, error) {
+	h, hash := in.scan.Header, in.scan.Hash
+	res := Result{Device: h.DeviceID, Seq: h.Seq, Hash: hash}
+	if same != nil {
+		if err := moveBundleTx(tx, dev.id, h.Seq, hash, same.state, stateQuarantined, code, reason); err != nil {
+			return res, 0, err
+		}
+	} else {
+		if raw == nil {
+			return res, needBytes, nil
+		}
+		over, err := d.overQuotaTx(tx, dev.id, int64(len(raw)))
+		if err != nil {
+			return res, 0, err
+		}
+		if over != nil {
+			if code == CodeRevoked {
+				over = errorf(CodeRevoked, "设备 %s 已停用，同步包未合并；其待处理的同步包已达上限，本包未保存", dev.id)
+			}
+			return d.refusal(res, over, ""), 0, nil
+		}
+		if err := insertBundleTx(tx, bundleRow{device: dev.id, seq: h.Seq, hash: hash, state: stateQuarantined, code: code, reason: reason, received: d.now(), records: h.Records, attachments: h.Attachments}, raw); err != nil {
+			return res, 0, err
+		}
+	}
+	if err := audit.Record(tx, audit.Entry{At: d.now().UTC(), Actor: audit.System, Action: "quarantine", Target: dev.id,
+		Detail: fmt.Sprintf("设备 %s 第 %d 号同步包（%s）已隔离", dev.id, h.Seq, hash.String()[:16]), Reason: reason}); err != nil {
+		return res, 0, err
+	}
+	res.Decision, res.Code, res.Status = Quarantined, code, code.Status()
+	switch code {
+	case CodeRevoked:
+		res.Message = fmt.Sprintf("设备 %s 已停用，第 %d 号同步包已隔离，未合并", dev.id, h.Seq)
+	case CodeConflict:
+		res.Message = fmt.Sprintf("设备 %s 的第 %d 号同步包与区总工会已收到的同号同步包内容不同，已隔离待人工核查", dev.id, h.Seq)
+	case CodePrevMismatch:
+		res.Message = fmt.Sprintf("第 %d 号同步包的前一包哈希与区总工会收到的第 %d 号不符，已隔离待人工核查", h.Seq, dev.seq)
+	default:
+		res.Message = fmt.Sprintf("第 %d 号同步包未合并，已隔离待人工核查：%s", h.Seq, reason)
+	}
+	return res, 0, nil
+}
+
+// quarantineStored moves a stored backlog bundle that can no longer be
+// opened to the quarantine.
+func (d *District) quarantineStored(ctx context.Context, in *incoming, e *Error) Result {
+	h := in.scan.Header
+	base := Result{Device: h.DeviceID, Seq: h.Seq, Hash: in.scan.Hash}
+	d.log.Error("stored bundle cannot be opened", "device", h.DeviceID, "seq", h.Seq, "err", e.Err)
+	var res Result
+	err := d.db.Update(ctx, func(tx *storage.Tx) error {
+		dev, err := deviceTx(tx, h.DeviceID)
+		if err != nil {
+			return err
+		}
+		rows, err := bundlesAtTx(tx, dev.id, h.Seq)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			if rows[i].hash == in.scan.Hash && rows[i].state == stateBacklog {
+				res, _, err = d.quarantineTx(tx, dev, in, &rows[i], nil, CodeDamaged, e.Message)
+				return err
+			}
+		}
+		return errStale
+	})
+	if err != nil {
+		return d.refusal(base, err, "quarantine stored bundle")
+	}
+	return res
+}

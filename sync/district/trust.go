@@ -597,12 +597,12 @@ func backlogSealedTo(tx *storage.Tx, sealing string) (int, error) {
 func (d *District) serveTrustVersion(w http.ResponseWriter, r *http.Request) {
 	v, err := strconv.ParseUint(r.PathValue("version"), 10, 64)
 	if err != nil || v == 0 {
-		writeError(w, http.StatusBadRequest, "信任文件版本号无效")
+		writeError(w, errorf(CodeInvalidArgument, "信任文件版本号无效"))
 		return
 	}
 	data, err := d.TrustVersion(r.Context(), v)
 	if err != nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("没有第 %d 版信任文件", v))
+		writeError(w, errorf(CodeNotFound, "没有第 %d 版信任文件", v))
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
