@@ -230,3 +230,75 @@ func countVersions(t *testing.T, db *storage.DB) int {
 	}
 	return n
 }
+
+// Issue 10, finding 3 (laptop side): a district that answers 503 (busy)
+// is tried again after its Retry-After, and a push whose first receipt
+// already acknowledges later bundles (they reached the district by USB)
+// treats them as done instead of failing on them.
+func TestPushRetriesBusyAndSkipsAcknowledgedBundles(t *testing.T) {
+	var handler http.Handler
+	busy := 2
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && busy > 0 {
+			busy--
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, `{"error":"区总工会服务器忙，请稍后再试","code":"busy"}`, http.StatusServiceUnavailable)
+			return
+		}
+		handler.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	d, err := district.Init(t.TempDir(), "市南区总工会", srv.URL, district.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	handler = d.Handler(nil)
+
+	dir := t.TempDir()
+	l, err := laptop.Open(dir, laptop.Options{MaxBundleVersions: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := storage.OpenDir(dir, storage.Options{DeviceID: l.DeviceID(), Author: "张伟"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	req, _ := l.Request(laptop.Who{DeviceName: "张伟的笔记本", Investigator: "张伟", District: d.Name()})
+	trust, _, err := d.Enroll(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.AcceptTrust(trust); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range survey.FakeRoster(3, 1) {
+		if _, err := db.SaveEnterprise(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	usb := t.TempDir() + string(os.PathSeparator)
+	_, files, err := l.ExportTo(ctx, db, usb, nil)
+	if err != nil || len(files) != 3 {
+		t.Fatalf("export: %d files, %v; want 3 bundles", len(files), err)
+	}
+	// Bundles 2 and 3 reach the district by USB; their receipt never
+	// comes back to the laptop.
+	for _, p := range files[1:] {
+		if res := d.ImportFile(ctx, p); res.Decision != district.Backlogged {
+			t.Fatalf("%s: %s %s", filepath.Base(p), res.Decision, res.Message)
+		}
+	}
+	res, err := l.Push(ctx, db, srv.Client(), nil)
+	if err != nil {
+		t.Fatalf("push: %v", err)
+	}
+	if res.Sent != 1 || res.Delivered != 3 || busy != 0 {
+		t.Errorf("push sent %d, delivered %d (503 answers left %d); want 1 sent after two 503s, 3 delivered", res.Sent, res.Delivered, busy)
+	}
+	if dv, _ := d.Device(ctx, l.DeviceID()); dv.Seq != 3 {
+		t.Errorf("district has seq %d, want 3", dv.Seq)
+	}
+	delivered(t, field{l, db})
+}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"zoufang/storage"
@@ -106,7 +107,7 @@ func (l *Laptop) Push(ctx context.Context, db *storage.DB, client *http.Client, 
 		if err != nil {
 			return res, err
 		}
-		status, body, err := l.put(ctx, client, trust.ServerURL, b.Seq, data)
+		status, body, err := l.putRetrying(ctx, client, trust.ServerURL, b.Seq, data)
 		if err != nil {
 			return res, err
 		}
@@ -145,30 +146,68 @@ func (l *Laptop) Push(ctx context.Context, db *storage.DB, client *http.Client, 
 	return res, nil
 }
 
-// put uploads one bundle and returns the status and (capped) answer body.
-func (l *Laptop) put(ctx context.Context, client *http.Client, server string, seq uint64, data []byte) (int, []byte, error) {
+// How Push waits for a district that answers "busy, try again" (503) or
+// lost the upload (408): a few tries, each after the Retry-After the
+// district asked for (capped), then a Chinese error saying to try later.
+// Tests shorten pushWait.
+var (
+	pushTries   = 3
+	pushMaxWait = 15 * time.Second
+	pushWait    = func(ctx context.Context, d time.Duration) error {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			return nil
+		}
+	}
+)
+
+// putRetrying is put, trying again while the district says it is busy.
+func (l *Laptop) putRetrying(ctx context.Context, client *http.Client, server string, seq uint64, data []byte) (int, []byte, error) {
+	for try := 1; ; try++ {
+		status, body, after, err := l.put(ctx, client, server, seq, data)
+		if err != nil || (status != http.StatusServiceUnavailable && status != http.StatusRequestTimeout) || try >= pushTries {
+			return status, body, err
+		}
+		wait := min(max(after, time.Second), pushMaxWait)
+		if err := pushWait(ctx, wait); err != nil {
+			return 0, nil, fmt.Errorf("上传已取消：%w", err)
+		}
+	}
+}
+
+// put uploads one bundle and returns the status, the (capped) answer body
+// and the Retry-After the server asked for.
+func (l *Laptop) put(ctx context.Context, client *http.Client, server string, seq uint64, data []byte) (int, []byte, time.Duration, error) {
 	u, err := url.Parse(strings.TrimRight(server, "/") + "/v1/devices/" + url.PathEscape(l.id) + "/bundles/" + strconv.FormatUint(seq, 10))
 	if err != nil {
-		return 0, nil, fmt.Errorf("服务器地址无效：%w", err)
+		return 0, nil, 0, fmt.Errorf("服务器地址无效：%w", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), bytes.NewReader(data))
 	if err != nil {
-		return 0, nil, fmt.Errorf("upload bundle %d: %w", seq, err)
+		return 0, nil, 0, fmt.Errorf("upload bundle %d: %w", seq, err)
 	}
 	req.Header.Set("Content-Type", "application/octet-stream")
 	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return 0, nil, fmt.Errorf("上传已取消：%w", ctx.Err())
+			return 0, nil, 0, fmt.Errorf("上传已取消：%w", ctx.Err())
 		}
-		return 0, nil, fmt.Errorf("无法连接区总工会服务器 %s，请检查网络，或用U盘导出：%w", server, err)
+		return 0, nil, 0, fmt.Errorf("无法连接区总工会服务器 %s，请检查网络，或用U盘导出：%w", server, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, sync.MaxSignedFile+1))
 	if err != nil {
-		return 0, nil, fmt.Errorf("读取服务器回答失败，请稍后再试：%w", err)
+		return 0, nil, 0, fmt.Errorf("读取服务器回答失败，请稍后再试：%w", err)
 	}
-	return resp.StatusCode, body, nil
+	var after time.Duration
+	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
+		after = time.Duration(secs) * time.Second
+	}
+	return resp.StatusCode, body, after, nil
 }
 
 // httpError turns a refusal by the server into a Chinese message.
@@ -184,6 +223,14 @@ func httpError(seq uint64, status int, body []byte) error {
 		return fmt.Errorf("区总工会拒绝了第 %d 号同步包：本机可能尚未登记或已被停用%s", seq, detail)
 	case status == http.StatusRequestEntityTooLarge:
 		return fmt.Errorf("第 %d 号同步包超过服务器允许的大小，请用U盘导出%s", seq, detail)
+	case status == http.StatusServiceUnavailable:
+		return fmt.Errorf("区总工会服务器忙，请稍后再试（第 %d 号同步包已重试 %d 次，数据仍保存在本机）", seq, pushTries)
+	case status == http.StatusRequestTimeout:
+		return fmt.Errorf("上传第 %d 号同步包时连接中断或太慢，请稍后再试（数据仍保存在本机）", seq)
+	case status == http.StatusTooManyRequests:
+		return fmt.Errorf("区总工会暂存的本机同步包已达上限，第 %d 号未被接收；请联系区总工会处理后再上传（数据仍保存在本机）%s", seq, detail)
+	case status == http.StatusUnprocessableEntity:
+		return fmt.Errorf("区总工会没有合并第 %d 号同步包：其中有本机无权做的修改，已隔离待区总工会核查%s", seq, detail)
 	case status >= 400 && status < 500:
 		return fmt.Errorf("区总工会认为第 %d 号同步包无效（状态 %d）%s", seq, status, detail)
 	case status >= 500:
