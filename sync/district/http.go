@@ -122,31 +122,37 @@ func (d *District) HandlerWith(opt ServerOptions) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("PUT /v1/devices/{id}/bundles/{seq}", func(w http.ResponseWriter, r *http.Request) {
 		id, seqText := r.PathValue("id"), r.PathValue("seq")
+		rc := http.NewResponseController(w)
+		// refuse answers without reading (the rest of) the body: the
+		// connection is closed after the answer, and the server gives up
+		// discarding what a stalled client does not send after a second.
+		refuse := func(err error) {
+			rc.SetReadDeadline(time.Now().Add(time.Second))
+			w.Header().Set("Connection", "close")
+			writeError(w, err)
+		}
 		seq, err := strconv.ParseUint(seqText, 10, 64)
 		if err != nil || seq == 0 {
-			writeError(w, errorf(CodeWrongPlace, "上传地址中的同步包序号 %q 无效", seqText))
+			refuse(errorf(CodeWrongPlace, "上传地址中的同步包序号 %q 无效", seqText))
 			return
 		}
 		if r.ContentLength > d.lim.MaxBundle {
 			log.Info("upload refused", "device", id, "seq", seq, "status", 413, "bytes", r.ContentLength)
-			writeError(w, errorf(CodeTooLarge, "同步包 %s，超过区总工会允许的 %s", sizeText(r.ContentLength), sizeText(d.lim.MaxBundle)))
+			refuse(errorf(CodeTooLarge, "同步包 %s，超过区总工会允许的 %s", sizeText(r.ContentLength), sizeText(d.lim.MaxBundle)))
 			return
 		}
 		release, ok := up.acquire(id)
 		if !ok {
 			log.Info("upload refused", "device", id, "seq", seq, "status", 503, "reason", "too many uploads")
-			w.Header().Set("Connection", "close")
-			writeError(w, errorf(CodeBusy, "%s（同时上传的笔记本太多）", msgBusy))
+			refuse(errorf(CodeBusy, "%s（同时上传的笔记本太多）", msgBusy))
 			return
 		}
 		defer release()
-		rc := http.NewResponseController(w)
 		start := time.Now()
 		body := &deadlineReader{r: http.MaxBytesReader(w, r.Body, d.lim.MaxBundle+1), rc: rc, idle: opt.BodyIdle, end: start.Add(opt.UploadTime)}
 		// Once the body is in, the decision runs to its end even if the
 		// client goes away: the laptop will be told "duplicate" next time.
 		res := d.ImportUpload(r.Context(), body, id, seq)
-		rc.SetReadDeadline(time.Time{})
 		rc.SetWriteDeadline(time.Now().Add(10 * time.Minute))
 		log.Info("upload", "device", id, "seq", seq, "bytes", body.n, "ms", time.Since(start).Milliseconds(),
 			"decision", string(res.Decision), "code", string(res.Code), "status", res.Status)
@@ -159,7 +165,8 @@ func (d *District) HandlerWith(opt ServerOptions) http.Handler {
 		}
 		if res.Decision == Refused || res.Decision == Retry {
 			// The body may not have been read to its end.
-			w.Header().Set("Connection", "close")
+			refuse(&Error{Code: res.Code, Message: res.Message})
+			return
 		}
 		writeError(w, &Error{Code: res.Code, Message: res.Message})
 	})
