@@ -103,6 +103,10 @@ type incoming struct {
 	data   []byte
 	path   string
 	stored bool
+	// release is the quarantine row a person releases (with who and
+	// why): the decision takes it out of the quarantine first.
+	release    *bundleRow
+	actor, why string
 }
 
 // load returns the bundle's bytes, checking they are still the bytes that
@@ -209,7 +213,10 @@ const (
 	needPayload       // the decrypted, checked payload (backlog, apply)
 )
 
-var errNeedMore = errors.New("decision needs the bundle's bytes")
+var (
+	errNeedMore        = errors.New("decision needs the bundle's bytes")
+	errKeepQuarantined = errors.New("released bundle refused")
+)
 
 // decide runs decideTx until it has what it needs: the bytes and the
 // payload are loaded outside the write transaction (decrypting 256 MiB
@@ -237,9 +244,14 @@ func (d *District) decide(ctx context.Context, in *incoming) Result {
 			if err == nil && need != needNothing {
 				return errNeedMore
 			}
+			if err == nil && in.release != nil && res.Decision == Refused {
+				// A released bundle that is refused stays in the
+				// quarantine: undo taking it out.
+				return errKeepQuarantined
+			}
 			return err
 		})
-		if err == nil {
+		if err == nil || errors.Is(err, errKeepQuarantined) {
 			return res
 		}
 		if !errors.Is(err, errNeedMore) {
@@ -261,7 +273,7 @@ func (d *District) decide(ctx context.Context, in *incoming) Result {
 		if need == needPayload && p == nil {
 			payload, err := d.openPayload(raw)
 			if err != nil {
-				if in.stored {
+				if in.stored && in.release == nil {
 					// It was checked when it arrived: something changed
 					// (the district's keys, the stored bytes). Keep it
 					// for a person instead of retrying for ever.
@@ -316,6 +328,11 @@ func (d *District) decideTx(tx *storage.Tx, in *incoming, raw []byte, p *sync.Pa
 	if dev.keyID != h.SenderKeyID.String() {
 		return d.refusal(res, errorf(CodeWrongKey, "同步包的签名密钥不是设备 %s 登记的密钥，未保存", h.DeviceID), ""), 0, nil
 	}
+	if in.release != nil {
+		if err := releaseTx(tx, in, d.now().UTC()); err != nil {
+			return res, 0, err
+		}
+	}
 	revoked, why, err := revokedKeyTx(tx, dev)
 	if err != nil {
 		return res, 0, err
@@ -344,6 +361,13 @@ func (d *District) decideTx(tx *storage.Tx, in *incoming, raw []byte, p *sync.Pa
 			res.Status, res.Message = same.code.Status(), fmt.Sprintf("第 %d 号同步包此前已被隔离，等待区总工会处理（原因：%s）", h.Seq, same.reason)
 			return res, 0, nil
 		case stateRejected:
+			if h.Seq <= dev.seq && !other {
+				// Rejected as the next in its stream, which went on past
+				// it: acknowledge it, so the laptop stops sending it.
+				res.Decision, res.Code = Duplicate, CodeRejected
+				res.Message = fmt.Sprintf("第 %d 号同步包已被区总工会拒收（%s），其内容未合并；后续同步包照常接收", h.Seq, same.reason)
+				return d.withReceipt(tx, dev, res)
+			}
 			return d.refusal(res, errorf(CodeRejected, "第 %d 号同步包已被区总工会拒收（%s）", h.Seq, same.reason), ""), 0, nil
 		case stateBacklog:
 			if revoked {
