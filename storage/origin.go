@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"zoufang/survey"
 )
@@ -78,4 +79,36 @@ func (tx *Tx) EnterpriseAssignee(enterpriseID string) (string, error) {
 		return "", fmt.Errorf("enterprise %s: %w", enterpriseID, err)
 	}
 	return a, nil
+}
+
+// ExistingRecords returns which of ids have at least one stored version,
+// in a few queries however many ids there are: a merged bundle of 10,000
+// new records asks once per 500 instead of once per record.
+func (tx *Tx) ExistingRecords(ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	const batch = 500
+	for start := 0; start < len(ids); start += batch {
+		chunk := ids[start:min(start+batch, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := tx.Query(`SELECT DISTINCT record_id FROM versions WHERE record_id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("existing records: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("existing records: %w", err)
+			}
+			out[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("existing records: %w", err)
+		}
+	}
+	return out, nil
 }

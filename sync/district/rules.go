@@ -168,9 +168,22 @@ func (d *District) checkRecordsTx(tx *storage.Tx, dev *deviceRow, p sync.Payload
 	for _, v := range p.Versions {
 		inBundle[v.VersionID] = v
 	}
+	ids := make([]string, 0, len(p.Versions))
+	for _, v := range p.Versions {
+		ids = append(ids, v.RecordID)
+	}
+	// Most records of a bundle are new: find the few that are not in a
+	// few queries, and look only those up one by one.
+	existing, err := tx.ExistingRecords(ids)
+	if err != nil {
+		return nil, err
+	}
 	origin := func(id string) (storage.RecordOrigin, error) {
 		if o, ok := origins[id]; ok {
 			return o, nil
+		}
+		if !existing[id] {
+			return storage.RecordOrigin{}, nil
 		}
 		o, err := tx.RecordOrigin(id)
 		if err == nil {
