@@ -203,17 +203,14 @@ func (s *settingsScreen) importRoster(r io.ReadCloser, name string) {
 // showImportReport shows the counts and every rejected row.
 func (s *settingsScreen) showImportReport(name string, rep storage.ImportReport) {
 	text := rep.Summary(name)
-	lines := make([]string, len(rep.Rejected))
-	for i, r := range rep.Rejected {
-		lines[i] = r.String()
-	}
+	lines := rep.Details()
 	body := []fyne.CanvasObject{widget.NewLabel(text)}
 	if len(lines) > 0 {
 		list := widget.NewList(func() int { return len(lines) },
 			func() fyne.CanvasObject { return widget.NewLabel("第 100000 行：原因") },
 			func(id widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(lines[id]) })
 		box := container.NewGridWrap(fyne.NewSize(640, 300), list)
-		body = append(body, widget.NewLabel("未导入的行："), box)
+		body = append(body, widget.NewLabel("未导入的行和无法识别的内容："), box)
 	}
 	d := dialog.NewCustom("导入结果", "知道了", container.NewVBox(body...), s.u.win)
 	d.Show()

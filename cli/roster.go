@@ -69,17 +69,20 @@ func rosterImport(args []string, stdout, stderr io.Writer) int {
 	defer db.Close()
 	last := -1
 	rep, err := db.ImportRoster(context.Background(), f, filepath.Base(pos[0]), func(done, total int) {
-		if pct := done * 100 / max(total, 1); pct/10 != last/10 {
+		if total == 0 {
+			fmt.Fprintf(stderr, "\r导入中 %d 行", done)
+			last = 0
+			return
+		}
+		if pct := done * 100 / total; pct/10 != last/10 {
 			last = pct
-			fmt.Fprintf(stderr, "\r导入中 %d/%d（%d%%）", done, total, pct)
+			fmt.Fprintf(stderr, "\r导入中 %d/约 %d 行（%d%%）", done, total, pct)
 		}
 	})
 	if last >= 0 {
 		fmt.Fprintln(stderr)
 	}
-	for _, r := range rep.Rejected {
-		fmt.Fprintln(stdout, r.String())
-	}
+	printRosterReport(stdout, rep)
 	if err != nil {
 		fmt.Fprintf(stderr, "导入失败，名录未改动：%s\n", storage.ErrorMessage(err))
 		return 1
@@ -120,4 +123,12 @@ func rosterSearch(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "共 %d 家\n", len(found))
 	return 0
+}
+
+// printRosterReport lists the rejected rows, then the cells that could not
+// be read.
+func printRosterReport(w io.Writer, rep storage.ImportReport) {
+	for _, l := range rep.Details() {
+		fmt.Fprintln(w, l)
+	}
 }

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"os"
 
+	"zoufang/storage"
 	"zoufang/sync"
 )
 
@@ -15,4 +18,12 @@ func readMerged(path string) ([]byte, error) {
 	}
 	defer f.Close()
 	return sync.ReadLimited(f, sync.DefaultMaxRecordBytes, path)
+}
+
+// printRosterReport lists the rejected rows, then the cells that could not
+// be read.
+func printRosterReport(w io.Writer, rep storage.ImportReport) {
+	for _, l := range rep.Details() {
+		fmt.Fprintln(w, l)
+	}
 }

@@ -467,9 +467,7 @@ func runRoster(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 	}
 	defer f.Close()
 	rep, err := d.DB().ImportRoster(context.Background(), f, filepath.Base(args[0]), nil)
-	for _, r := range rep.Rejected {
-		fmt.Fprintln(out, r.String())
-	}
+	printRosterReport(out, rep)
 	if err != nil {
 		return fail(d, errOut, "导入失败，名录未改动：", err)
 	}
