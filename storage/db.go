@@ -23,6 +23,9 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"zoufang/assets"
+	"zoufang/survey"
 )
 
 // FileName is the name of the database file inside a data directory.
@@ -42,6 +45,9 @@ type Options struct {
 	// process holding the write lock before failing with SQLITE_BUSY;
 	// 10 s when zero.
 	BusyTimeout time.Duration
+	// Forms are the form definitions visits are checked against on every
+	// write (survey.CheckVisitChange); the shipped forms when nil.
+	Forms *survey.FormSet
 }
 
 // DB is an open database. It is safe for concurrent use: writes go through
@@ -54,6 +60,9 @@ type DB struct {
 
 	index *searchIndex // roster search, built on first use
 }
+
+// shippedForms parses the forms the binaries ship with, once.
+var shippedForms = gosync.OnceValues(func() (*survey.FormSet, error) { return survey.LoadForms(assets.Forms()) })
 
 //go:embed migrations/*.sql
 var migrations embed.FS
@@ -71,6 +80,13 @@ func OpenDir(dir string, opt Options) (*DB, error) {
 func Open(path string, opt Options) (*DB, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.Forms == nil {
+		forms, err := shippedForms()
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		opt.Forms = forms
 	}
 	syncMode := strings.ToUpper(opt.Synchronous)
 	switch syncMode {

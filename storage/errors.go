@@ -12,9 +12,6 @@ var ErrNotFound = &Error{Code: "not_found", Message: "记录不存在"}
 // content: a forged or corrupted record. The whole write is refused.
 var ErrVersionMismatch = &Error{Code: "version_mismatch", Message: "同一版本编号的内容不一致"}
 
-// ErrFinalized means an edit of a finalized visit came without a reason.
-var ErrFinalized = &Error{Code: "finalized", Message: "走访记录已完成，修改需要填写原因"}
-
 // Error is an error with a stable code and a message for the user in
 // Chinese. Internal causes are kept in Err for logs.
 type Error struct {

@@ -95,8 +95,8 @@ func (db *DB) SaveLedgerItem(ctx context.Context, it survey.LedgerItem) (survey.
 	if strings.TrimSpace(it.Description) == "" {
 		return it, &Error{Code: "invalid", Message: "请填写问题描述"}
 	}
-	if it.Deadline != "" && !validDay(it.Deadline) {
-		return it, &Error{Code: "invalid", Message: "办结期限应为 YYYY-MM-DD 格式"}
+	if it.Deadline != "" && !survey.ValidDay(it.Deadline) {
+		return it, &Error{Code: "invalid", Message: "办结期限应按“年-月-日”填写，如 2026-04-05"}
 	}
 	if it.Status == "" {
 		it.Status = survey.LedgerToAssess
@@ -199,8 +199,8 @@ func (tx *Tx) EditLedgerItem(id, base string, edit func(*survey.LedgerItem) erro
 			return it, &Error{Code: "invalid", Message: "跟进记录只能增加，不能删除或修改"}
 		}
 	}
-	if it.Deadline != "" && !validDay(it.Deadline) {
-		return it, &Error{Code: "invalid", Message: "办结期限应为 YYYY-MM-DD 格式"}
+	if it.Deadline != "" && !survey.ValidDay(it.Deadline) {
+		return it, &Error{Code: "invalid", Message: "办结期限应按“年-月-日”填写，如 2026-04-05"}
 	}
 	it.ID, it.EnterpriseID, it.VisitID, it.DemandIndex, it.CreatedAt = old.ID, old.EnterpriseID, old.VisitID, old.DemandIndex, old.CreatedAt
 	if _, err := tx.create(survey.KindLedger, it.ID, "", 0, it, false); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -17,8 +16,6 @@ type ResponseFilter struct {
 	Kind                  survey.RespondentKind
 }
 
-func parseDay(s string) (time.Time, error) { return time.Parse("2006-01-02", s) }
-
 // AddResponse stores one anonymous questionnaire response. The version
 // carries no author or device and is dated to the day only.
 func (db *DB) AddResponse(ctx context.Context, r survey.Response) (survey.Response, error) {
@@ -29,10 +26,10 @@ func (db *DB) AddResponse(ctx context.Context, r survey.Response) (survey.Respon
 		r.Kind = survey.RespondentWorker
 	}
 	if r.Date == "" {
-		r.Date = db.now().Format("2006-01-02")
+		r.Date = survey.Today(db.now())
 	}
-	if !validDay(r.Date) {
-		return r, &Error{Code: "invalid", Message: "问卷日期应为 YYYY-MM-DD 格式"}
+	if !survey.ValidDay(r.Date) {
+		return r, &Error{Code: "invalid", Message: "问卷日期应按“年-月-日”填写，如 2026-04-05"}
 	}
 	r.ID = uuid.NewString()
 	r.Answers = survey.NormalizeAnswers(r.Answers)

@@ -162,8 +162,8 @@ func TestVisitLifecycle(t *testing.T) {
 
 	// A finalized visit is only edited with a reason.
 	v.Answers["difficulties_note"] = "订单恢复"
-	if _, err := db.SaveVisit(ctx, v); !errors.Is(err, ErrFinalized) {
-		t.Errorf("SaveVisit of a finalized visit without reason: %v, want ErrFinalized", err)
+	if _, err := db.SaveVisit(ctx, v); !errors.Is(err, survey.ErrVisitChange) {
+		t.Errorf("SaveVisit of a finalized visit without reason: %v, want survey.ErrVisitChange", err)
 	}
 	v.EditReason = "企业补充说明"
 	if v, err = db.SaveVisit(ctx, v); err != nil {

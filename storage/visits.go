@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/google/uuid"
@@ -20,9 +21,10 @@ type VisitFilter struct {
 }
 
 // CreateVisit starts a draft visit of an enterprise on form f, with the
-// form's default answers.
+// form's default answers and what the roster knows (survey.NewVisitAnswers).
 func (db *DB) CreateVisit(ctx context.Context, enterpriseID string, f *survey.Form) (survey.Visit, error) {
-	if _, err := db.Enterprise(ctx, enterpriseID); err != nil {
+	e, err := db.Enterprise(ctx, enterpriseID)
+	if err != nil {
 		return survey.Visit{}, err
 	}
 	now := db.now()
@@ -32,12 +34,12 @@ func (db *DB) CreateVisit(ctx context.Context, enterpriseID string, f *survey.Fo
 		FormID:       f.ID,
 		FormVersion:  f.Version,
 		Status:       survey.VisitDraft,
-		Answers:      survey.NewAnswers(f),
+		Answers:      survey.NewVisitAnswers(f, e),
 		Investigator: db.opt.Author,
 		CreatedAt:    now,
 		UpdatedAt:    now,
 	}
-	err := db.Update(ctx, func(tx *Tx) error {
+	err = db.Update(ctx, func(tx *Tx) error {
 		_, err := tx.create(survey.KindVisit, v.ID, v.FormID, v.FormVersion, v, false)
 		return err
 	})
@@ -47,13 +49,22 @@ func (db *DB) CreateVisit(ctx context.Context, enterpriseID string, f *survey.Fo
 	return v, nil
 }
 
-// SaveVisit stores the visit's answers as a new version. It is the autosave
-// path: one small transaction. Editing a finalized or signed visit needs an
-// EditReason.
+// SaveVisit stores the visit's answers as a new version, keeping its status:
+// the autosave path, one small transaction. A draft may hold anything; a
+// finished visit only valid answers with an EditReason, and a signed visit
+// whose answers change goes back to 已完成 (the signature no longer covers
+// them). See survey.CheckVisitChange.
 func (db *DB) SaveVisit(ctx context.Context, v survey.Visit) (survey.Visit, error) {
 	err := db.Update(ctx, func(tx *Tx) error {
-		var err error
-		v, err = tx.saveVisit(v, false)
+		old, err := tx.visit(v.ID)
+		if err != nil {
+			return err
+		}
+		v.Status, v.SignOff = old.Status, old.SignOff
+		if old.Status == survey.VisitSigned && !sameAnswers(old.Answers, v.Answers) {
+			v.Status, v.SignOff = survey.VisitFinalized, nil
+		}
+		v, err = tx.writeVisit(old, v)
 		return err
 	})
 	if err != nil {
@@ -62,34 +73,36 @@ func (db *DB) SaveVisit(ctx context.Context, v survey.Visit) (survey.Visit, erro
 	return v, nil
 }
 
-// saveVisit writes v as the next version of the stored visit, keeping the
-// fields that are not the caller's to change.
-func (tx *Tx) saveVisit(v survey.Visit, statusChange bool) (survey.Visit, error) {
-	old, err := tx.visit(v.ID)
-	if err != nil {
-		return v, err
+// sameAnswers compares two answer sets as stored.
+func sameAnswers(a, b survey.Answers) bool {
+	return reflect.DeepEqual(survey.NormalizeAnswers(a), survey.NormalizeAnswers(b))
+}
+
+// writeVisit writes next as the new version of the stored visit old, after
+// the life-cycle check; the fields that are not the caller's to change are
+// taken from old.
+func (tx *Tx) writeVisit(old, next survey.Visit) (survey.Visit, error) {
+	next.EnterpriseID, next.CreatedAt, next.FormID, next.FormVersion = old.EnterpriseID, old.CreatedAt, old.FormID, old.FormVersion
+	if next.Investigator == "" {
+		next.Investigator = old.Investigator
 	}
-	if old.Status != survey.VisitDraft && !statusChange && strings.TrimSpace(v.EditReason) == "" {
-		return v, ErrFinalized
+	next.Answers = survey.NormalizeAnswers(next.Answers)
+	next.UpdatedAt = tx.Now()
+	f, _ := tx.db.opt.Forms.Get(next.FormID, next.FormVersion)
+	if err := survey.CheckVisitChange(old, next, f, next.UpdatedAt); err != nil {
+		return next, &Error{Code: "invalid", Message: err.Error(), Err: err}
 	}
-	if !statusChange {
-		v.Status = old.Status
-		v.SignOff = old.SignOff
-	}
-	v.EnterpriseID, v.CreatedAt, v.FormID, v.FormVersion = old.EnterpriseID, old.CreatedAt, old.FormID, old.FormVersion
-	if v.Investigator == "" {
-		v.Investigator = old.Investigator
-	}
-	v.Answers = survey.NormalizeAnswers(v.Answers)
-	v.UpdatedAt = tx.Now()
-	_, err = tx.create(survey.KindVisit, v.ID, v.FormID, v.FormVersion, v, false)
-	return v, err
+	_, err := tx.create(survey.KindVisit, next.ID, next.FormID, next.FormVersion, next, false)
+	return next, err
 }
 
 // FinalizeVisit saves the answers and, when the form finds no problem,
 // marks the visit finalized and opens a 待研判 ledger item for each demand
-// meant for the ledger, all in one transaction. With problems the visit
-// stays a draft (answers saved) and the problems are returned.
+// meant for the ledger, all in one transaction. It also finishes an edit
+// of a finished visit (with v.EditReason): a signed visit whose answers
+// changed becomes 已完成 again. With problems a draft stays a draft (answers
+// saved) and the problems are returned; a finished visit is not changed at
+// all, and the error says so.
 func (db *DB) FinalizeVisit(ctx context.Context, v survey.Visit, f *survey.Form) (survey.Visit, []survey.Problem, error) {
 	if f.ID != v.FormID || f.Version != v.FormVersion {
 		return v, nil, fmt.Errorf("finalize visit: form %s v%d does not match the visit's %s v%d", f.ID, f.Version, v.FormID, v.FormVersion)
@@ -97,21 +110,24 @@ func (db *DB) FinalizeVisit(ctx context.Context, v survey.Visit, f *survey.Form)
 	now := db.now()
 	problems := survey.Validate(f, v.Answers, now)
 	err := db.Update(ctx, func(tx *Tx) error {
+		old, err := tx.visit(v.ID)
+		if err != nil {
+			return err
+		}
 		if len(problems) > 0 {
-			old, err := tx.visit(v.ID)
-			if err != nil {
-				return err
-			}
 			if old.Status != survey.VisitDraft {
-				return &Error{Code: "invalid", Message: "走访记录有错误，不能保存"}
+				return &Error{Code: "invalid", Message: fmt.Sprintf("走访记录还有 %d 处需要填写或修改，修改没有保存", len(problems))}
 			}
-			v, err = tx.saveVisit(v, false)
+			v.Status, v.SignOff = survey.VisitDraft, nil
+			v, err = tx.writeVisit(old, v)
 			return err
 		}
 		v.Answers = survey.Clean(f, v.Answers, now)
-		v.Status = survey.VisitFinalized
-		var err error
-		if v, err = tx.saveVisit(v, true); err != nil {
+		v.Status, v.SignOff = survey.VisitFinalized, nil
+		if old.Status == survey.VisitSigned && sameAnswers(old.Answers, v.Answers) {
+			v.Status, v.SignOff = survey.VisitSigned, old.SignOff // nothing changed: the signature stands
+		}
+		if v, err = tx.writeVisit(old, v); err != nil {
 			return err
 		}
 		return tx.openLedgerItems(v)
@@ -145,19 +161,16 @@ func (tx *Tx) openLedgerItems(v survey.Visit) error {
 // version with status 已签字确认, and the optional photo of the sheet.
 func (db *DB) SignOffVisit(ctx context.Context, visitID string, s survey.SignOff, photo []byte, photoType string) (survey.Visit, error) {
 	s.SignerName, s.SignerTitle = strings.TrimSpace(s.SignerName), strings.TrimSpace(s.SignerTitle)
-	if s.SignerName == "" {
-		return survey.Visit{}, &Error{Code: "invalid", Message: "请填写签字人姓名"}
-	}
-	if !validDay(s.Date) {
-		return survey.Visit{}, &Error{Code: "invalid", Message: "签字日期应为 YYYY-MM-DD 格式"}
+	if err := survey.CheckSignOff(&s); err != nil {
+		return survey.Visit{}, &Error{Code: "invalid", Message: err.Error(), Err: err}
 	}
 	var v survey.Visit
 	err := db.Update(ctx, func(tx *Tx) error {
-		var err error
-		if v, err = tx.visit(visitID); err != nil {
+		old, err := tx.visit(visitID)
+		if err != nil {
 			return err
 		}
-		if v.Status == survey.VisitDraft {
+		if old.Status == survey.VisitDraft {
 			return &Error{Code: "invalid", Message: "走访记录尚未完成，不能签字确认"}
 		}
 		if len(photo) > 0 {
@@ -165,23 +178,16 @@ func (db *DB) SignOffVisit(ctx context.Context, visitID string, s survey.SignOff
 				return err
 			}
 		}
+		v = old
 		v.SignOff = &s
 		v.Status = survey.VisitSigned
-		v, err = tx.saveVisit(v, true)
+		v, err = tx.writeVisit(old, v)
 		return err
 	})
 	if err != nil {
 		return survey.Visit{}, fmt.Errorf("sign off visit: %w", err)
 	}
 	return v, nil
-}
-
-func validDay(s string) bool {
-	if len(s) != 10 {
-		return false
-	}
-	_, err := parseDay(s)
-	return err == nil
 }
 
 // Visit returns the current version of a visit.

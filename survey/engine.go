@@ -297,6 +297,9 @@ func Validate(f *Form, a Answers, today time.Time) []Problem {
 			continue
 		}
 		empty, msg := checkAnswer(fd, in.raw)
+		if msg == "" && !empty && f.Anonymous() && (fd.Type == TypeText || fd.Type == TypeTextarea) {
+			msg = personalInfoProblem(in.raw)
+		}
 		switch {
 		case msg != "":
 			add(msg)
@@ -372,12 +375,13 @@ func checkValue(fd *Field, s string) string {
 			return fmt.Sprintf("应填写数字，%q 不是数字", s)
 		}
 	case TypeDate:
-		if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-			return fmt.Sprintf("日期格式应为 YYYY-MM-DD，%q 不符合", s)
+		if ValidDay(s) {
+			return ""
 		}
-		if _, ok := parseDate(s); !ok {
+		if len(s) == 10 && s[4] == '-' && s[7] == '-' {
 			return fmt.Sprintf("日期 %s 不存在", s)
 		}
+		return fmt.Sprintf("日期应按“年-月-日”填写，如 2026-04-05；“%s”不是有效日期", s)
 	case TypeSelectOne:
 		return checkChoice(fd, s)
 	case TypeSelectMultiple:

@@ -324,7 +324,7 @@ func TestValidateTypes(t *testing.T) {
 		{"integer with fraction", []any{"workers_total", "12.5"}, `workers_total: 应填写整数，"12.5" 不是整数`},
 		{"integer not a number", []any{"workers_total", "十二"}, `workers_total: 应填写整数，"十二" 不是整数`},
 		{"decimal not a number", []any{"contract_rate", "NaN"}, `contract_rate: 应填写数字，"NaN" 不是数字`},
-		{"date format", []any{"visit_date", "2026/04/15"}, `visit_date: 日期格式应为 YYYY-MM-DD，"2026/04/15" 不符合`},
+		{"date format", []any{"visit_date", "2026/04/15"}, "visit_date: 日期应按“年-月-日”填写，如 2026-04-05；“2026/04/15”不是有效日期"},
 		{"date not in calendar", []any{"visit_date", "2026-02-30"}, "visit_date: 日期 2026-02-30 不存在"},
 		{"unknown choice", []any{"visit_mode", "phone"}, `visit_mode: 选项 "phone" 不在可选范围内`},
 		{"unknown multi choice", []any{"partner_departments", []string{"renshe", "gongan"}}, `partner_departments: 选项 "gongan" 不在可选范围内`},

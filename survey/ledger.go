@@ -14,36 +14,36 @@ var urgencyDays = map[string]int{"urgent": 3, "pressing": 7, "normal": 15}
 // Items have no ID; DemandIndex ties each to its demand so that finalizing
 // the same visit again finds the items it already made.
 func LedgerItemsFromVisit(v Visit, now time.Time) []LedgerItem {
-	demands, _ := v.Answers["demands"].([]Answers)
-	visitDate, _ := v.Answers["visit_date"].(string)
-	followUp, _ := v.Answers["followup_date"].(string)
+	demands, _ := v.Answers[FieldDemands].([]Answers)
+	visitDate := v.Day()
+	followUp, _ := v.Answers[FieldFollowUpDate].(string)
 	var out []LedgerItem
 	for i, d := range demands {
-		if s, _ := d["demand_to_ledger"].(string); s == "no" {
+		if s, _ := d[FieldDemandToLedger].(string); s == "no" {
 			continue
 		}
 		str := func(k string) string { s, _ := d[k].(string); return s }
-		workers, _ := strconv.Atoi(str("demand_workers_affected"))
+		workers, _ := strconv.Atoi(str(FieldDemandWorkers))
 		it := LedgerItem{
 			EnterpriseID:    v.EnterpriseID,
 			VisitID:         v.ID,
 			DemandIndex:     i,
-			Category:        str("demand_category"),
-			Description:     str("demand_description"),
+			Category:        str(FieldDemandCategory),
+			Description:     str(FieldDemandText),
 			WorkersAffected: workers,
-			Urgency:         str("demand_urgency"),
+			Urgency:         str(FieldDemandUrgency),
 			Status:          LedgerToAssess,
 			Owner:           v.Investigator,
 			Deadline:        followUp,
 			CreatedAt:       now,
 		}
 		if it.Deadline == "" {
-			if base, err := time.Parse("2006-01-02", visitDate); err == nil {
+			if base, err := time.Parse(DayLayout, visitDate); err == nil {
 				days, ok := urgencyDays[it.Urgency]
 				if !ok {
 					days = urgencyDays["normal"]
 				}
-				it.Deadline = base.AddDate(0, 0, days).Format("2006-01-02")
+				it.Deadline = base.AddDate(0, 0, days).Format(DayLayout)
 			}
 		}
 		out = append(out, it)

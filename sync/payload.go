@@ -390,7 +390,7 @@ func checkAnonymous(v survey.Version, payload []byte) error {
 	if err := strictJSON(payload, &r); err != nil {
 		return errf(ErrInvalidRecord, "匿名问卷 %s 的内容无效：%v", v.RecordID, err)
 	}
-	if !validDay(r.Date) {
+	if !survey.ValidDay(r.Date) {
 		return errf(ErrInvalidRecord, "匿名问卷 %s 的日期 %q 应为 YYYY-MM-DD", v.RecordID, r.Date)
 	}
 	return nil
@@ -477,19 +477,6 @@ func validMime(s string) bool {
 	}
 	t, _, err := mime.ParseMediaType(s)
 	return err == nil && strings.Count(t, "/") == 1
-}
-
-// validDay reports whether s is a date "YYYY-MM-DD" (digits only, no time).
-func validDay(s string) bool {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return false
-	}
-	for i, c := range []byte(s) {
-		if i != 4 && i != 7 && (c < '0' || c > '9') {
-			return false
-		}
-	}
-	return s[5:7] >= "01" && s[5:7] <= "12" && s[8:10] >= "01" && s[8:10] <= "31"
 }
 
 // validUUID reports whether s is a UUID in canonical form: 36 characters,
