@@ -6,7 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	_ "boot.zoufang/locale" // before Fyne reads the locale; see its doc
 
 	"zoufang/app"
 	"zoufang/cli"
@@ -14,35 +15,33 @@ import (
 
 func main() {
 	if len(os.Args) > 1 && cli.Has(os.Args[1]) {
+		attachConsole()
 		os.Exit(cli.Run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	fs := flag.NewFlagSet("zoufang", flag.ContinueOnError)
 	data := fs.String("data", defaultDataDir(), "数据目录（内含 zoufang.db 与本机密钥）")
 	demo := fs.Bool("demo", false, "数据为空时填入演示数据")
 	shot := fs.String("screenshot", "", "绘制首屏后保存为 PNG 文件并退出")
-	page := fs.String("screenshot-page", "", "截图的页面：home、roster、ledger、settings 或 visit")
+	page := fs.String("screenshot-page", "", "截图的页面：home、roster、ledger、settings、sync、setup 或 visit")
+	size := fs.String("window", "", "窗口大小，例如 1024x600（默认按屏幕大小）")
 	if err := fs.Parse(os.Args[1:]); err != nil {
+		attachConsole()
 		if err == flag.ErrHelp {
 			os.Exit(0)
 		}
 		os.Exit(2)
 	}
 	if fs.NArg() > 0 {
+		attachConsole()
 		fmt.Fprintf(os.Stderr, "未知命令 %q，运行 zoufang help 查看可用命令\n", fs.Arg(0))
 		os.Exit(2)
 	}
-	if err := app.Run(app.Options{DataDir: *data, Demo: *demo, Screenshot: *shot, ScreenshotPage: *page}); err != nil {
+	if *shot != "" {
+		attachConsole() // the screenshot mode reports timings on stderr
+	}
+	if err := app.Run(app.Options{DataDir: *data, Demo: *demo, Screenshot: *shot, ScreenshotPage: *page, WindowSize: *size}); err != nil {
+		attachConsole()
 		fmt.Fprintln(os.Stderr, "启动失败:", err)
 		os.Exit(1)
 	}
-}
-
-// defaultDataDir is the per-user configuration directory + zoufang, or
-// ./zoufang-data when the system has none.
-func defaultDataDir() string {
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return "zoufang-data"
-	}
-	return filepath.Join(dir, "zoufang")
 }

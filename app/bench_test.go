@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"zoufang/profile"
 	"zoufang/storage"
 	"zoufang/survey"
 )
@@ -101,11 +102,11 @@ func bigDataDir(tb testing.TB) string {
 			tb.Fatal(err)
 		}
 	}
-	h, err := hashPIN(testPIN)
+	h, err := profile.HashPIN(testPIN)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := saveProfile(ctx, db, profile{Name: testName, District: "市南区", Team: "第一走访组", PINHash: h}); err != nil {
+	if err := profile.Save(ctx, db, profile.Profile{Name: testName, District: "市南区", Team: "第一走访组", PINHash: h}); err != nil {
 		tb.Fatal(err)
 	}
 	return dir

@@ -1,8 +1,9 @@
 package app
 
-// bridge.go is the only file that calls fyne.Do: every piece of work that
-// runs off the UI goroutine hands its result back through the helpers below.
-// The helpers also count work in flight so tests can wait for it.
+// bridge.go is the only file that hands work to the UI goroutine: every
+// piece of work that runs off the UI goroutine hands its result back through
+// the helpers below. The helpers also count work in flight so tests (and
+// the screenshot mode) can wait for it.
 
 import (
 	gosync "sync"
@@ -16,29 +17,48 @@ import (
 )
 
 // inflight counts background jobs and pending debounced calls; waitIdle
-// blocks until it drops to zero.
-var inflight gosync.WaitGroup
+// returns when it is zero.
+var inflight atomic.Int64
+
+// toUI hands fn to the UI goroutine; with wait it returns once fn has run.
+// It is fyne.Do / fyne.DoAndWait. Tests replace it with a queue that the
+// test goroutine drains in waitIdle: Fyne's test driver runs fyne.Do inline
+// on the calling goroutine, so without the queue a background job would
+// change widgets while the test reads them.
+var toUI = func(fn func(), wait bool) {
+	if wait {
+		fyne.DoAndWait(fn)
+	} else {
+		fyne.Do(fn)
+	}
+}
 
 // waitIdle waits for every background job started through this file,
-// including the UI updates they hand back. Tests use it instead of sleeping.
-func waitIdle() { inflight.Wait() }
+// including the UI updates they hand back.
+var waitIdle = func() {
+	for inflight.Load() > 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
 
 // onUI runs fn on the UI goroutine without waiting. Call it only from
 // goroutines this package started.
-func onUI(fn func()) { fyne.Do(fn) }
+func onUI(fn func()) { toUI(fn, false) }
 
-// onUIAndWait runs fn on the UI goroutine and returns when it has run.
-func onUIAndWait(fn func()) { fyne.DoAndWait(fn) }
+// onUIAndWait runs fn on the UI goroutine and returns when it has run. Call
+// it only from goroutines this package started.
+func onUIAndWait(fn func()) { toUI(fn, true) }
 
 // runInBackground runs work on its own goroutine, then done(err) on the UI
-// goroutine. done may be nil.
+// goroutine. done may be nil. work must not touch widgets or anything the
+// UI goroutine changes: copy what it needs before calling.
 func runInBackground(work func() error, done func(error)) {
 	inflight.Add(1)
 	go func() {
-		defer inflight.Done()
+		defer inflight.Add(-1)
 		err := work()
 		if done != nil {
-			fyne.DoAndWait(func() { done(err) })
+			onUIAndWait(func() { done(err) })
 		}
 	}()
 }
@@ -55,7 +75,7 @@ func runWithProgress(win fyne.Window, title string, work func(progress progressF
 	bar := widget.NewProgressBar()
 	msg := widget.NewLabel("请稍候……")
 	d := dialog.NewCustomWithoutButtons(title, container.NewVBox(msg, bar), win)
-	d.Resize(fyne.NewSize(420, 0))
+	d.Resize(fyne.NewSize(min(420, win.Canvas().Size().Width-40), 0))
 	d.Show()
 
 	var doneN, totalN atomic.Int64
@@ -63,7 +83,7 @@ func runWithProgress(win fyne.Window, title string, work func(progress progressF
 	ticker := time.NewTicker(50 * time.Millisecond)
 	inflight.Add(1)
 	go func() { // coalesces progress into UI updates
-		defer inflight.Done()
+		defer inflight.Add(-1)
 		defer ticker.Stop()
 		for {
 			select {
@@ -71,7 +91,7 @@ func runWithProgress(win fyne.Window, title string, work func(progress progressF
 				return
 			case <-ticker.C:
 				n, t := doneN.Load(), totalN.Load()
-				fyne.Do(func() {
+				onUI(func() {
 					if t > 0 {
 						bar.SetValue(float64(n) / float64(t))
 						msg.SetText(formatProgress(n, t))
@@ -116,16 +136,16 @@ func (d *debouncer) trigger(work func() (apply func())) {
 	d.seq++
 	seq := d.seq
 	if d.timer != nil && d.timer.Stop() {
-		inflight.Done() // the replaced call will never run
+		inflight.Add(-1) // the replaced call will never run
 	}
 	inflight.Add(1)
 	d.timer = time.AfterFunc(d.delay, func() {
-		defer inflight.Done()
+		defer inflight.Add(-1)
 		apply := work()
 		if apply == nil {
 			return
 		}
-		fyne.DoAndWait(func() {
+		onUIAndWait(func() {
 			d.mu.Lock()
 			latest := d.seq == seq
 			d.mu.Unlock()

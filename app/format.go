@@ -34,26 +34,20 @@ func groupDigits(n int64) string {
 }
 
 // day formats t as YYYY-MM-DD, the date format of every record.
-func day(t time.Time) string { return t.Format("2006-01-02") }
+func day(t time.Time) string { return survey.Today(t) }
 
 // daysBetween returns the number of whole days from day a to day b (both
 // YYYY-MM-DD in loc), negative when b is before a.
 func daysBetween(a, b string, loc *time.Location) (int, error) {
-	ta, err := time.ParseInLocation("2006-01-02", a, loc)
+	ta, err := time.ParseInLocation(survey.DayLayout, a, loc)
 	if err != nil {
 		return 0, err
 	}
-	tb, err := time.ParseInLocation("2006-01-02", b, loc)
+	tb, err := time.ParseInLocation(survey.DayLayout, b, loc)
 	if err != nil {
 		return 0, err
 	}
 	return int(math.Round(tb.Sub(ta).Hours() / 24)), nil
-}
-
-// userError is the error shown in a dialog: what failed, in Chinese, and
-// the underlying message.
-func userError(what string, err error) error {
-	return fmt.Errorf("%s：%v", what, err)
 }
 
 // statusLabel is the Chinese visit status of an enterprise; "" means no

@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -33,6 +32,7 @@ type formView struct {
 	form    *survey.Form
 	answers survey.Answers
 	now     func() time.Time
+	u       *ui // for dialogs (date picker, confirmations); nil in some tests
 	win     fyne.Window
 	// single shows every section on one page without the section list
 	// (questionnaires).
@@ -59,14 +59,15 @@ type formView struct {
 	rows        map[string]fyne.CanvasObject // the whole block of a field, for hiding
 	errLabels   map[string]*widget.Label
 	calcs       map[string]*widget.Label
-	addBtns     map[string]*widget.Button // repeat path -> 添加
-	delBtns     map[string]*widget.Button // item path "demands[0]" -> 删除此条
-	imageStates map[string]*widget.Label  // image path -> 已附加图片 / 未附加图片
-	order       []string                  // rendered input paths in form order
+	addBtns     map[string]*focusButton  // repeat path -> 添加
+	delBtns     map[string]*focusButton  // item path "demands[0]" -> 删除此条
+	dateBtns    map[string]*focusButton  // date path -> 选日期
+	imageStates map[string]*widget.Label // image path -> 已附加图片 / 未附加图片
+	order       []string                 // rendered input paths in form order
 
 	sectionList *widget.List
 	body        *fyne.Container
-	scroll      *container.Scroll
+	scroll      *pageScroll
 	content     fyne.CanvasObject
 
 	// onChange runs after every change of an answer (autosave).
@@ -77,33 +78,41 @@ type formView struct {
 	onSection func(name string)
 }
 
-func newFormView(f *survey.Form, a survey.Answers, now func() time.Time, win fyne.Window, single bool) *formView {
+func newFormView(f *survey.Form, a survey.Answers, now func() time.Time, u *ui, single bool) *formView {
 	if a == nil {
 		a = survey.NewAnswers(f)
 	}
-	fv := &formView{form: f, answers: survey.NormalizeAnswers(a), now: now, win: win, single: single,
+	fv := &formView{form: f, answers: survey.NormalizeAnswers(a), now: now, u: u, single: single,
 		sectionOf: map[string]int{}, touched: map[string]bool{}}
+	if u != nil {
+		fv.win = u.win
+	}
 	fv.buildSections()
 	fv.body = container.NewVBox()
-	fv.scroll = container.NewVScroll(container.NewPadded(fv.body))
+	fv.scroll = newPageScroll(container.NewPadded(fv.body))
 	if single {
 		fv.content = fv.scroll
 	} else {
 		fv.sectionList = widget.NewList(
 			func() int { return len(fv.sections) },
 			func() fyne.CanvasObject {
-				l := widget.NewLabel("十一、企业签字确认 00/00（有误）")
-				l.Truncation = fyne.TextTruncateEllipsis
-				return l
+				title := widget.NewLabel("十一、企业签字确认")
+				title.Truncation = fyne.TextTruncateEllipsis
+				state := widget.NewLabel("00/00 已完成")
+				state.SizeName = theme.SizeNameCaptionText
+				return container.NewVBox(title, state)
 			},
-			func(id widget.ListItemID, o fyne.CanvasObject) { fv.updateSectionItem(id, o.(*widget.Label)) })
+			func(id widget.ListItemID, o fyne.CanvasObject) {
+				c := o.(*fyne.Container)
+				fv.updateSectionItem(id, c.Objects[0].(*widget.Label), c.Objects[1].(*widget.Label))
+			})
 		fv.sectionList.OnSelected = func(id widget.ListItemID) {
 			if id != fv.cur {
 				fv.showSection(id)
 			}
 		}
 		split := container.NewHSplit(fv.sectionList, fv.scroll)
-		split.Offset = 0.28
+		split.Offset = 0.26
 		fv.content = split
 	}
 	fv.evaluate()
@@ -113,6 +122,10 @@ func newFormView(f *survey.Form, a survey.Answers, now func() time.Time, win fyn
 	}
 	return fv
 }
+
+// reveal scrolls the form so that o, an input that got the focus, is in
+// view: Tab never leaves the cursor in a field nobody can see.
+func (fv *formView) reveal(o fyne.CanvasObject) { fv.scroll.reveal(o) }
 
 // buildSections splits the top-level fields into pages.
 func (fv *formView) buildSections() {
@@ -171,12 +184,19 @@ func (fv *formView) showSection(i int) {
 	fv.cur = i
 	if !fv.single {
 		fv.render()
-		fv.sectionList.Select(i)
+		fv.selectInList(i)
 		fv.scroll.ScrollToTop()
 	}
 	if changed && fv.onSection != nil {
 		fv.onSection(fv.sections[i].name)
 	}
+}
+
+// selectInList marks section i in the list and scrolls the list to it, so
+// the open section is always visible in the list.
+func (fv *formView) selectInList(i int) {
+	fv.sectionList.Select(i)
+	fv.sectionList.ScrollTo(i)
 }
 
 // setAnswers replaces all answers (the next questionnaire respondent) and
@@ -285,7 +305,7 @@ func (fv *formView) refreshState() {
 }
 
 // sectionStats counts relevant required inputs of section i, how many are
-// answered, and the shown problems in it.
+// answered (survey.Answered), and the shown problems in it.
 func (fv *formView) sectionStats(i int) (answered, total, shownProblems int) {
 	var count func(fs []survey.Field, prefix string, target survey.Answers)
 	count = func(fs []survey.Field, prefix string, target survey.Answers) {
@@ -307,7 +327,7 @@ func (fv *formView) sectionStats(i int) (answered, total, shownProblems int) {
 			default:
 				if fd.Required {
 					total++
-					if !emptyAnswer(target[fd.Name]) {
+					if survey.Answered(target[fd.Name]) {
 						answered++
 					}
 				}
@@ -325,29 +345,36 @@ func (fv *formView) sectionStats(i int) (answered, total, shownProblems int) {
 	return
 }
 
-func (fv *formView) updateSectionItem(id int, l *widget.Label) {
+// sectionState is the second line of a section in the list: "3/6",
+// "6/6 已完成" or "3/6 有误".
+func (fv *formView) sectionState(i int) (string, widget.Importance) {
+	a, t, bad := fv.sectionStats(i)
+	text := fmt.Sprintf("%d/%d", a, t)
+	switch {
+	case bad > 0:
+		return text + " 有误", widget.DangerImportance
+	case t > 0 && a == t:
+		return text + " 已完成", widget.SuccessImportance
+	case t == 0:
+		return "无必填项", widget.LowImportance
+	}
+	return text, widget.MediumImportance
+}
+
+func (fv *formView) updateSectionItem(id int, title, state *widget.Label) {
 	if id >= len(fv.sections) {
 		return
 	}
-	a, t, bad := fv.sectionStats(id)
-	text := fmt.Sprintf("%s　%d/%d", fv.sections[id].title, a, t)
-	l.Importance = widget.MediumImportance
-	switch {
-	case bad > 0:
-		text += "（有误）"
-		l.Importance = widget.DangerImportance
-	case t > 0 && a == t:
-		text += "（已完成）"
-		l.Importance = widget.SuccessImportance
-	}
-	l.SetText(text)
+	title.SetText(fv.sections[id].title)
+	text, imp := fv.sectionState(id)
+	state.Importance = imp
+	state.SetText(text)
 }
 
 // sectionSummary is the text of section i as shown in the list.
 func (fv *formView) sectionSummary(i int) string {
-	l := widget.NewLabel("")
-	fv.updateSectionItem(i, l)
-	return l.Text
+	text, _ := fv.sectionState(i)
+	return fv.sections[i].title + "　" + text
 }
 
 // focusPath shows the section holding path, scrolls to the field and
@@ -356,19 +383,18 @@ func (fv *formView) focusPath(path string) {
 	if i := fv.sectionIndex(path); i != fv.cur && !fv.single {
 		fv.showSection(i)
 	}
-	w := fv.widgets[path]
-	row := fv.rows[path]
-	if row != nil {
-		d := fyne.CurrentApp().Driver()
-		off := d.AbsolutePositionForObject(row).Subtract(d.AbsolutePositionForObject(fv.body))
-		fv.scroll.ScrollToOffset(fyne.NewPos(0, off.Y))
+	if row := fv.rows[path]; row != nil {
+		fv.scroll.reveal(row)
 	}
-	if f, ok := w.(fyne.Focusable); ok && fv.win != nil {
+	if f, ok := fv.widgets[path].(fyne.Focusable); ok && fv.win != nil {
 		fv.win.Canvas().Focus(f)
+	} else if g, ok := fv.widgets[path].(*choiceGroup); ok && fv.win != nil && len(g.items) > 0 {
+		fv.win.Canvas().Focus(g.items[0])
 	}
 }
 
-// focusNext moves the focus to the next shown input after path (Enter).
+// focusNext moves the focus to the next shown text input after path
+// (Enter in a text field).
 func (fv *formView) focusNext(path string) {
 	seen := false
 	for _, p := range fv.order {
@@ -379,11 +405,8 @@ func (fv *formView) focusNext(path string) {
 		if !seen || !fv.eval.Relevant(p) {
 			continue
 		}
-		if f, ok := fv.widgets[p].(fyne.Focusable); ok && fv.win != nil {
-			if d, ok := fv.widgets[p].(fyne.Disableable); ok && d.Disabled() {
-				continue
-			}
-			fv.win.Canvas().Focus(f)
+		if e, ok := fv.widgets[p].(*entry); ok && fv.win != nil && !e.Disabled() {
+			fv.win.Canvas().Focus(e)
 			return
 		}
 	}
@@ -395,8 +418,9 @@ func (fv *formView) render() {
 	fv.rows = map[string]fyne.CanvasObject{}
 	fv.errLabels = map[string]*widget.Label{}
 	fv.calcs = map[string]*widget.Label{}
-	fv.addBtns = map[string]*widget.Button{}
-	fv.delBtns = map[string]*widget.Button{}
+	fv.addBtns = map[string]*focusButton{}
+	fv.delBtns = map[string]*focusButton{}
+	fv.dateBtns = map[string]*focusButton{}
 	fv.imageStates = map[string]*widget.Label{}
 	fv.order = nil
 	var objs []fyne.CanvasObject
@@ -439,6 +463,7 @@ func (fv *formView) fieldObjects(fs []survey.Field, prefix string, target survey
 		switch fd.Type {
 		case survey.TypeGroup:
 			h := widget.NewLabelWithStyle(fd.Label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			h.Wrapping = fyne.TextWrapWord
 			block = container.NewVBox(append([]fyne.CanvasObject{h}, fv.fieldObjects(fd.Fields, prefix, target)...)...)
 		case survey.TypeRepeat:
 			block = fv.repeatBlock(fd, path, target)
@@ -501,42 +526,37 @@ func (fv *formView) repeatBlock(fd *survey.Field, path string, target survey.Ans
 		objs = append(objs, h)
 	}
 	if len(items) == 0 {
-		objs = append(objs, widget.NewLabel("尚未填写，点击下方按钮添加。"))
+		empty := widget.NewLabel("尚未填写，点击下方按钮添加。")
+		empty.Wrapping = fyne.TextWrapWord
+		objs = append(objs, empty)
 	}
 	for k, it := range items {
 		itemPath := fmt.Sprintf("%s[%d]", path, k)
 		inner := fv.fieldObjects(fd.Fields, itemPath+".", it)
 		k := k
-		del := widget.NewButtonWithIcon("删除此条", theme.DeleteIcon(), func() { fv.confirmRemove(fd, path, target, k) })
+		del := newFocusButton("删除此条", theme.DeleteIcon(), func() { fv.confirmRemove(fd, path, target, k) }, fv)
 		del.Importance = widget.DangerImportance
 		fv.delBtns[itemPath] = del
 		if fv.readOnly {
 			del.Hide()
 		}
-		inner = append(inner, container.NewHBox(del))
+		inner = append(inner, newFlow(del))
 		objs = append(objs, widget.NewCard("", fmt.Sprintf("第 %d 条", k+1), container.NewVBox(inner...)))
 	}
-	add := widget.NewButtonWithIcon(repeatAddLabel(fd), theme.ContentAddIcon(), func() { fv.addItem(fd, path, target) })
+	add := newFocusButton(survey.AddItemLabel(fd), theme.ContentAddIcon(), func() { fv.addItem(fd, path, target) }, fv)
 	add.Importance = widget.HighImportance
 	fv.addBtns[path] = add
 	if fv.readOnly {
 		add.Hide()
 	}
-	objs = append(objs, container.NewHBox(add))
+	objs = append(objs, newFlow(add))
 	errl := widget.NewLabel("")
 	errl.Importance = widget.DangerImportance
+	errl.Wrapping = fyne.TextWrapWord
 	errl.Hide()
 	fv.errLabels[path] = errl
 	objs = append(objs, errl)
 	return container.NewVBox(objs...)
-}
-
-// repeatAddLabel is the text of a repeat's add button.
-func repeatAddLabel(fd *survey.Field) string {
-	if fd.Name == "demands" {
-		return "添加诉求"
-	}
-	return "添加一条"
 }
 
 // addItem appends a new item with the repeat's defaults.
@@ -560,15 +580,13 @@ func (fv *formView) addItem(fd *survey.Field, path string, target survey.Answers
 
 // confirmRemove asks before deleting item k.
 func (fv *formView) confirmRemove(fd *survey.Field, path string, target survey.Answers, k int) {
-	if fv.win == nil {
+	if fv.u == nil {
 		fv.removeItem(fd, path, target, k)
 		return
 	}
-	dialog.ShowConfirm("删除此条", fmt.Sprintf("确定删除第 %d 条吗？删除后不能恢复。", k+1), func(ok bool) {
-		if ok {
-			fv.removeItem(fd, path, target, k)
-		}
-	}, fv.win)
+	fv.u.confirm("删除此条", fmt.Sprintf("确定删除第 %d 条吗？删除后不能恢复。", k+1), "删除", func() {
+		fv.removeItem(fd, path, target, k)
+	})
 }
 
 // removeItem deletes item k of the repeat at path.
@@ -596,19 +614,4 @@ func (fv *formView) removeItemAt(name string, k int) {
 	if fd := fv.form.Lookup(name); fd != nil && fd.Type == survey.TypeRepeat {
 		fv.removeItem(fd, name, fv.answers, k)
 	}
-}
-
-// emptyAnswer reports whether v counts as not answered.
-func emptyAnswer(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case string:
-		return strings.TrimSpace(x) == ""
-	case []string:
-		return len(x) == 0
-	case []survey.Answers:
-		return len(x) == 0
-	}
-	return false
 }

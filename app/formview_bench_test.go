@@ -36,10 +36,10 @@ func BenchmarkFormViewKeystroke(b *testing.B) {
 	}
 	answers["demands"] = demands
 	answers["workers_total"] = "300"
-	fv := newFormView(f, answers, testNow, win, false)
+	fv := newFormView(f, answers, testNow, &ui{app: a, win: win, now: testNow}, false)
 	win.SetContent(fv.content)
 	fv.showSection(fv.sectionByName("demands"))
-	e := fv.widgets["demands[19].demand_description"].(*formEntry)
+	e := fv.widgets["demands[19].demand_description"].(*entry)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {

@@ -1,8 +1,6 @@
 package app
 
 import (
-	"fmt"
-	"io"
 	"mime"
 	"path/filepath"
 	"slices"
@@ -10,25 +8,23 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/desktop"
-	fynestorage "fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"zoufang/survey"
 )
 
-// maxRadioChoices is the most choices shown as radio buttons; longer lists
-// use a drop-down.
-const maxRadioChoices = 5
+// maxRadioChoices is the most choices of a single-choice question shown as
+// options; longer lists use a drop-down. Multiple-choice questions always
+// show their options (they wrap, see flowLayout).
+const maxRadioChoices = 6
 
 // input builds the input widget of one field, registers it under path and
 // wires it to write target[fd.Name].
 func (fv *formView) input(fd *survey.Field, path string, target survey.Answers) fyne.CanvasObject {
 	str := func() string { s, _ := target[fd.Name].(string); return s }
 	set := func(v any) {
-		if emptyAnswer(v) {
+		if !survey.Answered(v) {
 			delete(target, fd.Name)
 		} else {
 			target[fd.Name] = v
@@ -40,15 +36,13 @@ func (fv *formView) input(fd *survey.Field, path string, target survey.Answers) 
 		fv.order = append(fv.order, path)
 	}
 	switch fd.Type {
-	case survey.TypeText, survey.TypeInteger, survey.TypeDecimal, survey.TypeDate:
+	case survey.TypeText, survey.TypeInteger, survey.TypeDecimal:
 		e := fv.newEntry(false)
 		switch fd.Type {
 		case survey.TypeInteger:
 			e.SetPlaceHolder("请输入整数")
 		case survey.TypeDecimal:
 			e.SetPlaceHolder("请输入数字")
-		case survey.TypeDate:
-			e.SetPlaceHolder("YYYY-MM-DD")
 		}
 		e.SetText(str())
 		e.OnChanged = func(s string) { set(s) }
@@ -57,17 +51,11 @@ func (fv *formView) input(fd *survey.Field, path string, target survey.Answers) 
 		if fv.readOnly {
 			e.Disable()
 		}
-		if fd.Type != survey.TypeDate {
-			return e
-		}
-		today := widget.NewButtonWithIcon("今天", theme.CalendarIcon(), func() { e.SetText(day(fv.now())) })
-		if fv.readOnly {
-			today.Hide()
-		}
-		return container.NewBorder(nil, nil, nil, today, e)
+		return e
+	case survey.TypeDate:
+		return fv.dateInput(path, str(), set, register)
 	case survey.TypeTextarea:
 		e := fv.newEntry(true)
-		e.SetMinRowsVisible(3)
 		e.SetText(str())
 		e.OnChanged = func(s string) { set(s) }
 		register(e)
@@ -77,26 +65,29 @@ func (fv *formView) input(fd *survey.Field, path string, target survey.Answers) 
 		return e
 	case survey.TypeSelectOne:
 		labels := choiceLabels(fd)
-		cur := fd.ChoiceLabel(str())
-		if str() == "" {
-			cur = ""
+		cur := ""
+		if str() != "" {
+			cur = fd.ChoiceLabel(str())
 		}
-		onSel := func(l string) { set(choiceValue(fd, l)) }
 		if len(fd.Choices) <= maxRadioChoices {
-			r := widget.NewRadioGroup(labels, nil)
-			r.Horizontal = true
-			r.Selected = cur
-			r.OnChanged = onSel
-			register(r)
-			if fv.readOnly {
-				r.Disable()
+			g := newChoiceGroup(labels, false, fv)
+			g.SetSelected(cur)
+			g.OnChanged = func(ls []string) {
+				v := ""
+				if len(ls) > 0 {
+					v = choiceValue(fd, ls[0])
+				}
+				set(v)
 			}
-			return r
+			register(g)
+			if fv.readOnly {
+				g.Disable()
+			}
+			return g
 		}
-		s := widget.NewSelect(labels, nil)
-		s.PlaceHolder = "请选择"
+		s := newFocusSelect(labels, fv)
 		s.Selected = cur
-		s.OnChanged = onSel
+		s.OnChanged = func(l string) { set(choiceValue(fd, l)) }
 		register(s)
 		if fv.readOnly {
 			s.Disable()
@@ -108,21 +99,20 @@ func (fv *formView) input(fd *survey.Field, path string, target survey.Answers) 
 		for _, v := range vals {
 			sel = append(sel, fd.ChoiceLabel(v))
 		}
-		c := widget.NewCheckGroup(choiceLabels(fd), nil)
-		c.Horizontal = len(fd.Choices) <= maxRadioChoices
-		c.Selected = sel
-		c.OnChanged = func(ls []string) {
+		g := newChoiceGroup(choiceLabels(fd), true, fv)
+		g.SetSelected(sel...)
+		g.OnChanged = func(ls []string) {
 			out := make([]string, 0, len(ls))
 			for _, l := range ls {
 				out = append(out, choiceValue(fd, l))
 			}
 			set(out)
 		}
-		register(c)
+		register(g)
 		if fv.readOnly {
-			c.Disable()
+			g.Disable()
 		}
-		return c
+		return g
 	case survey.TypeCalculate:
 		l := widget.NewLabel("—")
 		fv.calcs[path] = l
@@ -134,78 +124,111 @@ func (fv *formView) input(fd *survey.Field, path string, target survey.Answers) 
 			name = str()
 		}
 		l := widget.NewLabel(name)
+		l.Wrapping = fyne.TextWrapWord
 		fv.widgets[path] = l
 		return l
 	case survey.TypeImage:
 		return fv.imageInput(fd, path, target, str, register)
 	}
 	l := widget.NewLabel(str())
+	l.Wrapping = fyne.TextWrapWord
 	fv.widgets[path] = l
 	return l
 }
 
-// formEntry is the text input of a form. It turns Ctrl+S, which a focused
-// plain entry would swallow silently, into the form's save confirmation.
-type formEntry struct {
-	widget.Entry
-	onSave func()
-}
-
-func (fv *formView) newEntry(multiLine bool) *formEntry {
-	e := &formEntry{onSave: func() {
+// newEntry is a text input of this form: it reveals itself when focused,
+// passes the mouse wheel on to the form and answers Ctrl+S.
+func (fv *formView) newEntry(multiLine bool) *entry {
+	var e *entry
+	if multiLine {
+		e = newMultiLineEntry(3)
+	} else {
+		e = newEntry()
+	}
+	e.page, e.outer = fv, fv.scroll
+	e.onSave = func() {
 		if fv.onSaveKey != nil {
 			fv.onSaveKey()
 		}
-	}}
-	e.MultiLine = multiLine
-	if multiLine {
-		e.Wrapping = fyne.TextWrapWord
 	}
-	e.ExtendBaseWidget(e)
 	return e
 }
 
-// TypedShortcut handles Ctrl+S; every other shortcut is the entry's.
-func (e *formEntry) TypedShortcut(s fyne.Shortcut) {
-	if cs, ok := s.(*desktop.CustomShortcut); ok && cs.KeyName == fyne.KeyS && cs.Modifier == fyne.KeyModifierShortcutDefault {
-		e.onSave()
-		return
+// dateInput is a date entry that accepts the ways people write dates
+// (survey.ParseDay) and stores the day as 2026-04-05, with 选日期 (a
+// calendar) and 今天 beside it.
+func (fv *formView) dateInput(path, cur string, set func(any), register func(fyne.CanvasObject)) fyne.CanvasObject {
+	e := fv.newEntry(false)
+	e.SetPlaceHolder(survey.DayHint)
+	e.SetText(cur)
+	e.OnChanged = func(s string) {
+		if d, ok := survey.ParseDay(s); ok {
+			set(d)
+			return
+		}
+		set(s) // kept as typed: the error under the field says what is wrong
 	}
-	e.Entry.TypedShortcut(s)
+	e.onFocusLost = func() {
+		// Show the day as it is stored once the typing is done.
+		if d, ok := survey.ParseDay(e.Text); ok && d != e.Text {
+			e.SetText(d)
+		}
+	}
+	e.OnSubmitted = func(string) { fv.focusNext(path) }
+	register(e)
+	pick := newFocusButton("选日期", theme.CalendarIcon(), func() {
+		if fv.u == nil {
+			return
+		}
+		start, _ := survey.ParseDay(e.Text)
+		fv.u.pickDay("选择日期", start, fv.now(), func(d string) { e.SetText(d) })
+	}, fv)
+	today := newFocusButton("今天", nil, func() { e.SetText(survey.Today(fv.now())) }, fv)
+	fv.dateBtns[path] = pick
+	if fv.readOnly {
+		e.Disable()
+		pick.Hide()
+		today.Hide()
+	}
+	return container.NewBorder(nil, nil, nil, container.NewHBox(pick, today), e)
 }
 
 // imageInput is a 选择图片 button that stores the file as an attachment and
 // keeps its id as the answer.
 func (fv *formView) imageInput(fd *survey.Field, path string, target survey.Answers, str func() string, register func(fyne.CanvasObject)) fyne.CanvasObject {
 	state := widget.NewLabel("未附加图片")
+	state.Wrapping = fyne.TextWrapWord
 	fv.imageStates[path] = state
 	if str() != "" {
 		state.SetText("已附加图片")
 	}
-	btn := widget.NewButtonWithIcon("选择图片文件…", theme.FileImageIcon(), func() {
-		if fv.attach == nil || fv.win == nil {
+	btn := newFocusButton("选择图片文件…", theme.FileImageIcon(), func() {
+		if fv.attach == nil || fv.u == nil {
 			return
 		}
-		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-			if err != nil || r == nil {
-				return
-			}
-			defer r.Close()
-			data, err := readAllLimited(r)
-			if err != nil {
-				state.SetText("读取图片失败：" + err.Error())
-				return
-			}
-			fv.setImage(fd, path, target, data, mediaTypeOf(r.URI().Name()), state)
-		}, fv.win)
-		d.SetFilter(fynestorage.NewExtensionFileFilter([]string{".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"}))
-		d.Show()
-	})
+		fv.u.pickFile("选择图片", imageFiles, func(p string) { fv.loadImage(fd, path, target, p, state) })
+	}, fv)
 	register(btn)
 	if fv.readOnly {
 		btn.Hide()
 	}
-	return container.NewHBox(btn, state)
+	return container.NewBorder(nil, nil, btn, nil, state)
+}
+
+// loadImage reads a picked image file off the UI goroutine, then stores it.
+func (fv *formView) loadImage(fd *survey.Field, path string, target survey.Answers, file string, state *widget.Label) {
+	var data []byte
+	runInBackground(func() error {
+		var err error
+		data, err = readPicked(file, maxAttachment)
+		return err
+	}, func(err error) {
+		if err != nil {
+			state.SetText("读取图片失败：" + userText(err))
+			return
+		}
+		fv.setImage(fd, path, target, data, mediaTypeOf(file), state)
+	})
 }
 
 // setImage stores a picked image in the background and, once stored,
@@ -219,7 +242,7 @@ func (fv *formView) setImage(fd *survey.Field, path string, target survey.Answer
 		return err
 	}, func(err error) {
 		if err != nil {
-			state.SetText("保存图片失败：" + err.Error())
+			state.SetText("保存图片失败：" + userText(err))
 			return
 		}
 		target[fd.Name] = id
@@ -248,18 +271,6 @@ func choiceValue(fd *survey.Field, label string) string {
 // maxAttachment is the largest image file accepted (a phone photo is a few
 // MB).
 const maxAttachment = 32 << 20
-
-// readAllLimited reads a picked file, refusing one above maxAttachment.
-func readAllLimited(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxAttachment+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxAttachment {
-		return nil, fmt.Errorf("文件超过 %d MB", maxAttachment>>20)
-	}
-	return data, nil
-}
 
 // mediaTypeOf guesses the media type from a file name.
 func mediaTypeOf(name string) string {

@@ -21,7 +21,7 @@ func newTestFormView(t *testing.T, single bool) *formView {
 	if !ok {
 		t.Fatal("no visit form")
 	}
-	fv := newFormView(f, nil, testNow, u.win, single)
+	fv := newFormView(f, nil, testNow, u, single)
 	u.win.SetContent(fv.content)
 	return fv
 }
@@ -58,15 +58,15 @@ func TestFormViewInputs(t *testing.T) {
 		path string
 		want string // widget type
 	}{
-		{"visit_date", "*widget.Entry"},
-		{"team_members", "*widget.Entry"},
-		{"partner_departments", "*widget.CheckGroup"},
-		{"visit_mode", "*widget.RadioGroup"},
-		{"resumption_state", "*widget.RadioGroup"}, // 5 choices: radio
-		{"difficulties", "*widget.CheckGroup"},
-		{"difficulties_note", "*widget.Entry"},
-		{"on_duty_percent", "*widget.Label"},
-		{"risk_level", "*widget.RadioGroup"},
+		{"visit_date", "entry"},
+		{"team_members", "entry"},
+		{"partner_departments", "options, multiple"},
+		{"visit_mode", "options, single"},
+		{"resumption_state", "options, single"}, // 5 choices
+		{"difficulties", "options, multiple"},
+		{"difficulties_note", "entry"},
+		{"on_duty_percent", "label"},
+		{"risk_level", "options, single"},
 	}
 	fv := newTestFormView(t, true) // every section on one page
 	for _, tc := range tests {
@@ -82,8 +82,8 @@ func TestFormViewInputs(t *testing.T) {
 	}
 	// A repeat item's select with 9 choices is a drop-down.
 	fv.addItem(fv.form.Lookup("demands"), "demands", fv.answers)
-	if got := typeName(fv.widgets["demands[0].demand_category"]); got != "*widget.Select" {
-		t.Errorf("demand_category is %s, want *widget.Select", got)
+	if got := typeName(fv.widgets["demands[0].demand_category"]); got != "drop-down" {
+		t.Errorf("demand_category is %s, want a drop-down", got)
 	}
 	if got := fv.answers["demands"].([]survey.Answers)[0]["demand_to_ledger"]; got != "yes" {
 		t.Errorf("new demand demand_to_ledger = %v, want the default yes", got)
@@ -91,17 +91,18 @@ func TestFormViewInputs(t *testing.T) {
 }
 
 func typeName(o fyne.CanvasObject) string {
-	switch o.(type) {
-	case *formEntry:
-		return "*widget.Entry"
-	case *widget.CheckGroup:
-		return "*widget.CheckGroup"
-	case *widget.RadioGroup:
-		return "*widget.RadioGroup"
-	case *widget.Select:
-		return "*widget.Select"
+	switch w := o.(type) {
+	case *entry:
+		return "entry"
+	case *choiceGroup:
+		if w.multi {
+			return "options, multiple"
+		}
+		return "options, single"
+	case *focusSelect:
+		return "drop-down"
 	case *widget.Label:
-		return "*widget.Label"
+		return "label"
 	}
 	return "other"
 }
@@ -163,12 +164,12 @@ func TestFormViewRelevanceAndErrors(t *testing.T) {
 func TestFormViewEnterMovesOn(t *testing.T) {
 	fv := newTestFormView(t, false)
 	f := filler{t: t, fv: fv}
-	e := f.widget("team_members").(*formEntry)
+	e := f.widget("team_members").(*entry)
 	fv.win.Canvas().Focus(e)
 	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	// partner_other is not relevant, so the next text input is
 	// received_by_name (choice widgets between are skipped by Enter).
-	if got, want := fv.win.Canvas().Focused(), fyne.Focusable(fv.widgets["received_by_name"].(*formEntry)); got != want {
+	if got, want := fv.win.Canvas().Focused(), fyne.Focusable(fv.widgets["received_by_name"].(*entry)); got != want {
 		t.Errorf("focus after Enter is %T, want received_by_name", got)
 	}
 }
@@ -190,7 +191,7 @@ func TestFormViewRemoveDemand(t *testing.T) {
 	if len(items) != 1 || items[0]["demand_description"] != "第二条诉求内容" {
 		t.Fatalf("after removing the first: %v", items)
 	}
-	if got := fv.widgets["demands[0].demand_description"].(*formEntry).Text; got != "第二条诉求内容" {
+	if got := fv.widgets["demands[0].demand_description"].(*entry).Text; got != "第二条诉求内容" {
 		t.Errorf("card 1 shows %q", got)
 	}
 }
@@ -205,7 +206,7 @@ func TestFormViewImageAndEnterprise(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parse test form: %v", err)
 	}
-	fv := newFormView(form, nil, testNow, u.win, false)
+	fv := newFormView(form, nil, testNow, u, false)
 	fv.attach = func(b []byte, mt string) (string, error) {
 		return u.db.PutAttachment(context.Background(), b, mt)
 	}
@@ -237,7 +238,7 @@ func TestFormViewImageAndEnterprise(t *testing.T) {
 
 	// Read-only forms offer no file button and no add/delete.
 	fv.setReadOnly(true)
-	if fv.widgets["photo"].(*widget.Button).Visible() {
+	if fv.widgets["photo"].(*focusButton).Visible() {
 		t.Errorf("file button shown on a read-only form")
 	}
 	fv.showSection(1)
@@ -251,20 +252,24 @@ func TestFormViewImageAndEnterprise(t *testing.T) {
 
 func TestFormViewTodayAndTabOrder(t *testing.T) {
 	fv := newTestFormView(t, false)
-	date := fv.widgets["visit_date"].(*formEntry)
+	date := fv.widgets["visit_date"].(*entry)
 	c := fv.win.Canvas()
 	c.Focus(date)
-	c.FocusNext() // the 今天 button beside the date
-	today, ok := c.Focused().(*widget.Button)
+	c.FocusNext() // 选日期 beside the date
+	if got, ok := c.Focused().(*focusButton); !ok || got.Text != "选日期" {
+		t.Fatalf("after the date field Tab reaches %T, want the 选日期 button", c.Focused())
+	}
+	c.FocusNext() // then 今天
+	today, ok := c.Focused().(*focusButton)
 	if !ok || today.Text != "今天" {
-		t.Fatalf("after the date field Tab reaches %T, want the 今天 button", c.Focused())
+		t.Fatalf("after 选日期 Tab reaches %T, want the 今天 button", c.Focused())
 	}
 	test.Tap(today)
 	if got := date.Text; got != "2026-04-15" {
 		t.Errorf("今天 filled %q, want 2026-04-15", got)
 	}
 	c.FocusNext()
-	if got := c.Focused(); got != fyne.Focusable(fv.widgets["team_members"].(*formEntry)) {
+	if got := c.Focused(); got != fyne.Focusable(fv.widgets["team_members"].(*entry)) {
 		t.Errorf("Tab after 今天 reaches %T, want team_members", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"zoufang/profile"
 	"zoufang/storage"
 )
 
@@ -58,12 +59,12 @@ func importFixture(t *testing.T, db *storage.DB, name string) storage.ImportRepo
 func newTestUI(t *testing.T) *ui {
 	t.Helper()
 	db := newTestDB(t)
-	h, err := hashPIN(testPIN)
+	h, err := profile.HashPIN(testPIN)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := profile{Name: testName, District: "市南区", Team: "第一走访组", PINHash: h}
-	if err := saveProfile(context.Background(), db, p); err != nil {
+	p := profile.Profile{Name: testName, District: "市南区", Team: "第一走访组", PINHash: h}
+	if err := profile.Save(context.Background(), db, p); err != nil {
 		t.Fatal(err)
 	}
 	return newTestUIWithDB(t, db)
@@ -77,7 +78,9 @@ func newTestUIWithDB(t *testing.T, db *storage.DB) *ui {
 	if err != nil {
 		t.Fatalf("newUI: %v", err)
 	}
-	u.profile.DeviceID = testDevice
+	u.device.DeviceID = testDevice
+	u.printTo = filepath.Join(t.TempDir(), "走访记录表")
+	u.open = func(string) error { return nil } // no PDF viewer in tests
 	u.win.Resize(fyne.NewSize(1200, 800))
 	u.start()
 	waitIdle()

@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -25,6 +24,7 @@ type homeRow struct {
 
 // homeData is what the home screen loads in the background.
 type homeData struct {
+	roster  int // enterprises in the roster
 	rows    []homeRow
 	counts  map[survey.VisitStatus]int
 	overdue []survey.LedgerItem
@@ -43,6 +43,10 @@ type homeScreen struct {
 	counts      *widget.Label
 	mine        *widget.List
 	mineEmpty   *widget.Label
+	firstRun    *fyne.Container // what to do while the roster is empty
+	importBtn   *widget.Button
+	downBtn     *widget.Button
+	addBtn      *widget.Button
 	overdue     *widget.List
 	overdueHead *widget.Label
 	trustWarn   *widget.Label // the trust file expires soon: push or import a new one
@@ -57,14 +61,16 @@ type homeScreen struct {
 func newHomeScreen(u *ui) *homeScreen {
 	h := &homeScreen{u: u}
 	h.campaign = widget.NewLabelWithStyle(u.campaign.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	h.campaign.SizeName = theme.SizeNameHeadingText
+	h.campaign.SizeName = theme.SizeNameSubHeadingText
+	h.campaign.Wrapping = fyne.TextWrapWord
 	h.phase = widget.NewLabel(phaseText(u))
 	h.trustWarn = widget.NewLabel("")
 	h.trustWarn.Wrapping = fyne.TextWrapWord
 	h.trustWarn.Importance = widget.WarningImportance
 	h.trustWarn.Hide()
+	h.phase.Wrapping = fyne.TextWrapWord
 	h.counts = widget.NewLabel("正在读取……")
-	h.counts.SizeName = theme.SizeNameSubHeadingText
+	h.counts.Wrapping = fyne.TextWrapWord
 
 	h.rosterBtn = widget.NewButtonWithIcon("企业名录", theme.SearchIcon(), func() { showRoster(u) })
 	h.ledgerBtn = widget.NewButtonWithIcon("工作台帐", theme.ListIcon(), func() { showLedger(u) })
@@ -101,6 +107,20 @@ func newHomeScreen(u *ui) *homeScreen {
 	h.mineEmpty = widget.NewLabel("还没有分配给本机的企业。可在“企业名录”中查找企业并开始走访。")
 	h.mineEmpty.Wrapping = fyne.TextWrapWord
 	h.mineEmpty.Hide()
+	// A fresh laptop has an empty roster: say where one comes from.
+	h.importBtn = widget.NewButtonWithIcon("导入企业名录文件", theme.FolderOpenIcon(), func() { showSettings(u).onImport() })
+	h.importBtn.Importance = widget.HighImportance
+	h.downBtn = widget.NewButtonWithIcon("导入区总工会下发包", theme.DownloadIcon(), func() { showSync(u) })
+	h.addBtn = widget.NewButtonWithIcon("手工新增企业", theme.ContentAddIcon(), func() {
+		u.askAddEnterprise(func(survey.Enterprise) { h.refresh() })
+	})
+	firstRunText := widget.NewLabel("企业名录还是空的，先要有要走访的企业：\n" +
+		"· 区总工会给了名录表格（.csv 或 .xlsx）：点“导入企业名录文件”，也可以在“设置”里导入；\n" +
+		"· 区总工会下发了同步包（U盘里的 .zfb 文件）：点“导入区总工会下发包”，在“同步”页导入；\n" +
+		"· 要走访的企业不在名录里：点“手工新增企业”，填写企业名称和统一社会信用代码。")
+	firstRunText.Wrapping = fyne.TextWrapWord
+	h.firstRun = container.NewVBox(firstRunText, newFlow(h.importBtn, h.downBtn, h.addBtn))
+	h.firstRun.Hide()
 
 	h.overdueHead = widget.NewLabelWithStyle("超期台帐", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	h.overdue = widget.NewList(
@@ -123,10 +143,10 @@ func newHomeScreen(u *ui) *homeScreen {
 		showLedger(u)
 	}
 
-	nav := container.NewGridWithColumns(4, h.rosterBtn, h.ledgerBtn, h.syncBtn, h.settingsBtn)
+	nav := newFlow(h.rosterBtn, h.ledgerBtn, h.syncBtn, h.settingsBtn)
 	head := container.NewVBox(h.campaign, h.phase, h.trustWarn, nav, widget.NewSeparator(), h.counts)
 	mine := container.NewBorder(widget.NewLabelWithStyle("我的走访企业", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil,
-		container.NewStack(h.mine, h.mineEmpty))
+		container.NewStack(h.mine, container.NewVScroll(container.NewVBox(h.mineEmpty, h.firstRun))))
 	over := container.NewBorder(h.overdueHead, nil, nil, nil, h.overdue)
 	split := container.NewHSplit(mine, over)
 	split.Offset = 0.6
@@ -148,15 +168,15 @@ func phaseText(u *ui) string {
 func (h *homeScreen) refresh() {
 	u := h.u
 	var d homeData
-	dataDir := u.profile.dataDir
+	dataDir := u.dataDir
 	runInBackground(func() error {
 		var err error
-		d, err = loadHome(context.Background(), u.db, u.profile.DeviceID, u.now)
+		d, err = loadHome(context.Background(), u.db, u.device.DeviceID, u.now)
 		d.trust = trustNotice(dataDir, u.now)
 		return err
 	}, func(err error) {
 		if err != nil {
-			dialog.ShowError(userError("读取首页数据失败", err), u.win)
+			u.showError("读取首页数据失败", err)
 			return
 		}
 		h.apply(d)
@@ -184,10 +204,16 @@ func (h *homeScreen) apply(d homeData) {
 		h.overdueHead.Importance = widget.MediumImportance
 	}
 	h.overdueHead.Refresh()
-	if len(d.rows) == 0 {
-		h.mineEmpty.Show()
-	} else {
+	switch {
+	case d.roster == 0:
 		h.mineEmpty.Hide()
+		h.firstRun.Show()
+	case len(d.rows) == 0:
+		h.mineEmpty.Show()
+		h.firstRun.Hide()
+	default:
+		h.mineEmpty.Hide()
+		h.firstRun.Hide()
 	}
 	h.mine.Refresh()
 	h.overdue.Refresh()
@@ -200,6 +226,11 @@ const maxHomeRows = 1000
 // here), their statuses and the overdue ledger items.
 func loadHome(ctx context.Context, db *storage.DB, deviceID string, now func() time.Time) (homeData, error) {
 	d := homeData{counts: map[survey.VisitStatus]int{}, names: map[string]string{}}
+	n, err := db.EnterpriseCount(ctx)
+	if err != nil {
+		return d, fmt.Errorf("home: %w", err)
+	}
+	d.roster = n
 	statuses, err := db.VisitStatuses(ctx)
 	if err != nil {
 		return d, fmt.Errorf("home: %w", err)

@@ -9,7 +9,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -32,16 +31,18 @@ type ledgerScreen struct {
 	count      *widget.Label
 	list       *widget.List
 	title      *widget.Label
-	info       *widget.Label
-	logText    *widget.Label
+	info       *widget.Form
+	fields     map[string]*widget.Label // 状态, 期限, 涉及职工, 紧急程度, 责任人
+	logHead    *widget.Label
+	logBox     *fyne.Container // one label per follow-up
+	logText    *widget.Label   // "暂无跟进记录", or the entries joined (tests read it)
+	detail     *fyne.Container
 	newStatus  *widget.Select
-	note       *widget.Entry
+	note       *entry
 	saveBtn    *widget.Button
 	errLabel   *widget.Label
-	confirm    dialog.Dialog
+	confirm    *appDialog
 	confirmMsg *widget.Label
-	confirmYes *widget.Button
-	confirmNo  *widget.Button
 
 	all      []survey.LedgerItem
 	items    []survey.LedgerItem // after the filter
@@ -102,39 +103,43 @@ func newLedgerScreen(u *ui) *ledgerScreen {
 
 	l.title = widget.NewLabelWithStyle("请在左侧选择台帐事项", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	l.title.Wrapping = fyne.TextWrapWord
-	l.info = widget.NewLabel("")
-	l.info.Wrapping = fyne.TextWrapWord
+	// One row per fact: the old single multi-line label was laid out
+	// before its wrapped height was known, so 涉及职工, 责任人 and the log
+	// were drawn over each other.
+	l.fields = map[string]*widget.Label{}
+	l.info = widget.NewForm()
+	for _, k := range ledgerFields {
+		v := widget.NewLabel("")
+		v.Wrapping = fyne.TextWrapWord
+		l.fields[k] = v
+		l.info.Append(k, v)
+	}
+	l.logHead = widget.NewLabelWithStyle("跟进记录", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.logBox = container.NewVBox()
 	l.logText = widget.NewLabel("")
-	l.logText.Wrapping = fyne.TextWrapWord
 	var labels []string
 	for _, s := range survey.LedgerStatuses {
 		labels = append(labels, s.Label())
 	}
 	l.newStatus = widget.NewSelect(labels, nil)
 	l.newStatus.PlaceHolder = "选择新的状态"
-	l.note = widget.NewMultiLineEntry()
+	l.note = newMultiLineEntry(3)
 	l.note.SetPlaceHolder("跟进情况，例如：已与企业协商，约定下月补发工资")
-	l.note.SetMinRowsVisible(3)
-	l.note.Wrapping = fyne.TextWrapWord
 	l.saveBtn = widget.NewButtonWithIcon("记录跟进", theme.ConfirmIcon(), l.onSave)
 	l.saveBtn.Importance = widget.HighImportance
 	l.errLabel = widget.NewLabel("")
 	l.errLabel.Importance = widget.DangerImportance
-
-	l.confirmMsg = widget.NewLabel("")
-	l.confirmMsg.Wrapping = fyne.TextWrapWord
-	l.confirmYes = widget.NewButton("确认记录", l.onConfirm)
-	l.confirmYes.Importance = widget.HighImportance
-	l.confirmNo = widget.NewButton("取消", func() { l.confirm.Hide() })
-	l.confirm = dialog.NewCustomWithoutButtons("确认跟进记录",
-		container.NewVBox(l.confirmMsg, container.NewHBox(l.confirmNo, l.confirmYes)), u.win)
-	l.confirm.Resize(fyne.NewSize(460, 0))
+	l.errLabel.Wrapping = fyne.TextWrapWord
+	l.confirmMsg = message("")
 
 	followUp := widget.NewForm(widget.NewFormItem("新状态", l.newStatus), widget.NewFormItem("跟进说明", l.note))
-	right := container.NewVScroll(container.NewPadded(container.NewVBox(
-		l.title, l.info, widget.NewSeparator(),
-		widget.NewLabelWithStyle("跟进记录", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), l.logText,
-		widget.NewSeparator(), followUp, l.errLabel, container.NewHBox(l.saveBtn))))
+	l.detail = container.NewVBox(
+		l.title, l.info, widget.NewSeparator(), l.logHead, l.logBox,
+		widget.NewSeparator(), followUp, l.errLabel, newFlow(l.saveBtn))
+	rightScroll := newPageScroll(container.NewPadded(l.detail))
+	l.note.outer = rightScroll
+	right := rightScroll
+	l.count.Wrapping = fyne.TextWrapWord
 	left := container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel("筛选"), nil, l.filter), l.count), nil, nil, nil, l.list)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.5
@@ -144,7 +149,11 @@ func newLedgerScreen(u *ui) *ledgerScreen {
 	return l
 }
 
-// deadlineText is the deadline column: "期限 2026-05-01" plus "超期N天".
+// ledgerFields are the rows of an item's details.
+var ledgerFields = []string{"状态", "期限", "涉及职工", "紧急程度", "责任人"}
+
+// deadlineText is the deadline column: "期限 2026-05-01", or the day and
+// "超期N天" when overdue.
 func deadlineText(it survey.LedgerItem, u *ui) string {
 	if it.Deadline == "" {
 		return "无期限"
@@ -153,6 +162,17 @@ func deadlineText(it survey.LedgerItem, u *ui) string {
 		return it.Deadline + "　" + o
 	}
 	return "期限 " + it.Deadline
+}
+
+// deadlineValue is the deadline in the details, after "期限：".
+func deadlineValue(it survey.LedgerItem, u *ui) string {
+	if it.Deadline == "" {
+		return "无"
+	}
+	if o := overdueText(it, u.now()); o != "" {
+		return it.Deadline + "（" + o + "）"
+	}
+	return it.Deadline
 }
 
 // refresh reloads all items in the background, keeping the selection.
@@ -184,7 +204,7 @@ func (l *ledgerScreen) refresh() {
 		return nil
 	}, func(err error) {
 		if err != nil {
-			dialog.ShowError(userError("读取工作台帐失败", err), l.u.win)
+			l.u.showError("读取工作台帐失败", err)
 			return
 		}
 		l.all, l.names = items, names
@@ -254,47 +274,59 @@ func (l *ledgerScreen) selectItem(id string) {
 
 func (l *ledgerScreen) showItem(it *survey.LedgerItem) {
 	l.errLabel.SetText("")
+	defer l.detail.Refresh() // lay the rows out again at their new heights
 	if it == nil {
 		l.selected = ""
 		l.title.SetText("请在左侧选择台帐事项")
-		l.info.SetText("")
+		l.info.Hide()
+		l.logHead.Hide()
+		l.logBox.Objects = nil
 		l.logText.SetText("")
 		l.saveBtn.Disable()
 		return
 	}
 	l.saveBtn.Enable()
+	l.info.Show()
+	l.logHead.Show()
 	l.title.SetText(l.names[it.EnterpriseID] + "：" + it.Description)
-	info := []string{
-		"状态：" + it.Status.Label(),
-		"期限：" + deadlineText(*it, l.u),
-		fmt.Sprintf("涉及职工：%d 人", it.WorkersAffected),
-		"紧急程度：" + urgencyLabel(it.Urgency),
-		"责任人：" + it.Owner,
+	for k, v := range map[string]string{
+		"状态":   it.Status.Label(),
+		"期限":   deadlineValue(*it, l.u),
+		"涉及职工": fmt.Sprintf("%d 人", it.WorkersAffected),
+		"紧急程度": l.urgencyLabel(it.Urgency),
+		"责任人":  it.Owner,
+	} {
+		l.fields[k].SetText(v)
 	}
-	l.info.SetText(strings.Join(info, "\n"))
-	if len(it.Log) == 0 {
-		l.logText.SetText("暂无跟进记录")
+	if it.Overdue(l.u.now()) {
+		l.fields["期限"].Importance = widget.DangerImportance
 	} else {
-		var lines []string
-		for _, fu := range it.Log {
-			lines = append(lines, fmt.Sprintf("%s　%s　[%s]　%s", fu.At.In(l.u.now().Location()).Format("2006-01-02 15:04"), fu.By, fu.Status.Label(), fu.Note))
-		}
-		l.logText.SetText(strings.Join(lines, "\n"))
+		l.fields["期限"].Importance = widget.MediumImportance
 	}
+	l.fields["期限"].Refresh()
+	var lines []string
+	l.logBox.Objects = nil
+	for _, fu := range it.Log {
+		line := fmt.Sprintf("%s　%s　[%s]　%s", fu.At.In(l.u.now().Location()).Format("2006-01-02 15:04"), fu.By, fu.Status.Label(), fu.Note)
+		lines = append(lines, line)
+		l.logBox.Add(message(line))
+	}
+	if len(lines) == 0 {
+		lines = []string{"暂无跟进记录"}
+		l.logBox.Add(widget.NewLabel(lines[0]))
+	}
+	l.logText.SetText(strings.Join(lines, "\n"))
 	l.newStatus.SetSelected(it.Status.Label())
 }
 
-// urgencyLabel names a demand urgency choice value.
-func urgencyLabel(v string) string {
-	switch v {
-	case "normal":
-		return "一般"
-	case "pressing":
-		return "较急"
-	case "urgent":
-		return "紧急"
+// urgencyLabel names a demand urgency choice value as the visit form
+// does.
+func (l *ledgerScreen) urgencyLabel(v string) string {
+	f, ok := l.u.forms.Latest(l.u.campaign.VisitForm)
+	if !ok {
+		return v
 	}
-	return v
+	return f.ChoiceLabelOf(survey.FieldDemandUrgency, v)
 }
 
 // statusFromLabel maps a Chinese status label back to the stored value.
@@ -324,12 +356,12 @@ func (l *ledgerScreen) onSave() {
 	}
 	l.errLabel.SetText("")
 	l.confirmMsg.SetText(fmt.Sprintf("将为“%s”记录跟进：\n状态：%s → %s\n记录人：%s", it.Description, it.Status.Label(), st.Label(), l.u.profile.Name))
-	l.confirm.Show()
+	l.confirm = l.u.newDialog("确认跟进记录", l.confirmMsg, "确认记录", "取消", func() error { l.onConfirm(); return nil })
+	l.confirm.show(nil)
 }
 
 // onConfirm stores the follow-up (who and when from the profile and clock).
 func (l *ledgerScreen) onConfirm() {
-	l.confirm.Hide()
 	it := l.find(l.selected)
 	st, ok := statusFromLabel(l.newStatus.Selected)
 	if it == nil || !ok {
@@ -344,7 +376,7 @@ func (l *ledgerScreen) onConfirm() {
 	}, func(err error) {
 		l.saveBtn.Enable()
 		if err != nil {
-			dialog.ShowError(userError("保存跟进记录失败", err), l.u.win)
+			l.u.showError("保存跟进记录失败", err)
 			return
 		}
 		l.note.SetText("")

@@ -77,7 +77,7 @@ func TestLedgerOverdueAndFollowUp(t *testing.T) {
 			t.Fatalf("follow-up stored before confirmation: %+v", it.Log)
 		}
 	}
-	test.Tap(l.confirmYes)
+	test.Tap(l.confirm.ok)
 	waitIdle()
 
 	items, err = u.db.LedgerItems(context.Background(), storage.LedgerFilter{})

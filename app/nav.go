@@ -14,6 +14,10 @@ type page struct {
 	// refresh, when set, runs each time the page becomes visible again after
 	// the page above it was closed (counts on the home screen, for example).
 	refresh func()
+	// leave, when set, is asked before the page is closed (back, home); it
+	// calls proceed when the page may go (a visit with an unfinished edit
+	// asks first).
+	leave func(proceed func())
 }
 
 // navigator is the window's simple stack navigation: a top bar with a back
@@ -24,7 +28,9 @@ type navigator struct {
 	win      fyne.Window
 	backBtn  *widget.Button
 	title    *widget.Label
-	status   *widget.Label // right side of the top bar: investigator, messages
+	who      *widget.Label // right side of the top bar: the investigator
+	note     *widget.Label // beside it: a short message, until the next page
+	bar      *fyne.Container
 	body     *fyne.Container
 	frame    fyne.CanvasObject
 	stack    []page
@@ -35,11 +41,20 @@ type navigator struct {
 func newNavigator(win fyne.Window) *navigator {
 	n := &navigator{win: win}
 	n.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	n.status = widget.NewLabel("")
+	n.title.Truncation = fyne.TextTruncateEllipsis
+	n.who = widget.NewLabel("")
+	n.note = widget.NewLabel("")
+	n.note.Importance = widget.SuccessImportance
+	n.note.Truncation = fyne.TextTruncateEllipsis
+	n.note.Hide()
 	n.backBtn = widget.NewButtonWithIcon("返回", theme.NavigateBackIcon(), n.back)
 	n.backBtn.Hide()
 	n.body = container.NewStack()
-	top := container.NewBorder(nil, nil, container.NewHBox(n.backBtn, n.title), n.status)
+	// The title and the note give way (truncate) before the window would
+	// have to grow.
+	right := container.NewHBox(n.who)
+	n.bar = container.New(titleNoteLayout{}, n.title, n.note)
+	top := container.NewBorder(nil, nil, n.backBtn, right, n.bar)
 	n.frame = container.NewBorder(container.NewVBox(top, widget.NewSeparator()), nil, nil, nil, n.body)
 	return n
 }
@@ -75,28 +90,28 @@ func (n *navigator) replace(title string, content fyne.CanvasObject) {
 	n.show(title, content)
 }
 
-// back closes the top page; on the root page it does nothing.
+// back closes the top page (after asking it, see page.leave); on the root
+// page it does nothing.
 func (n *navigator) back() {
 	if len(n.stack) <= 1 {
 		return
 	}
-	n.stack = n.stack[:len(n.stack)-1]
-	if r := n.stack[len(n.stack)-1].refresh; r != nil {
-		r()
-	}
-	n.render()
+	n.leaveTop(func() {
+		n.stack = n.stack[:len(n.stack)-1]
+		if r := n.stack[len(n.stack)-1].refresh; r != nil {
+			r()
+		}
+		n.render()
+	})
 }
 
-// home returns to the root page.
-func (n *navigator) home() {
-	if len(n.stack) == 0 {
+// leaveTop asks the top page whether it may close, then runs proceed.
+func (n *navigator) leaveTop(proceed func()) {
+	if top := n.stack[len(n.stack)-1]; top.leave != nil {
+		top.leave(proceed)
 		return
 	}
-	n.stack = n.stack[:1]
-	if r := n.stack[0].refresh; r != nil {
-		r()
-	}
-	n.render()
+	proceed()
 }
 
 // current returns the title of the visible page ("" when empty).
@@ -126,8 +141,16 @@ func (n *navigator) leaveFullScreen() {
 	n.render()
 }
 
-// setStatus shows a short text at the right of the top bar.
-func (n *navigator) setStatus(s string) { n.status.SetText(s) }
+// setWho shows the investigator at the right of the top bar.
+func (n *navigator) setWho(s string) { n.who.SetText(s) }
+
+// say shows a short message in the top bar until the next page is shown;
+// the investigator's name stays.
+func (n *navigator) say(s string) {
+	n.note.SetText(s)
+	n.note.Show()
+	n.bar.Refresh()
+}
 
 func (n *navigator) render() {
 	if n.isFull {
@@ -140,6 +163,8 @@ func (n *navigator) render() {
 	}
 	top := n.stack[len(n.stack)-1]
 	n.title.SetText(top.title)
+	n.note.Hide()
+	n.bar.Refresh()
 	if len(n.stack) > 1 {
 		n.backBtn.Show()
 	} else {
@@ -153,4 +178,28 @@ func (n *navigator) render() {
 	if n.onChange != nil {
 		n.onChange(top.title)
 	}
+}
+
+// titleNoteLayout shares the top bar between the page title and the note:
+// the title has the whole width while there is no note, 55% with one.
+type titleNoteLayout struct{}
+
+func (titleNoteLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	h := float32(0)
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(0, h)
+}
+
+func (titleNoteLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	title, note := objs[0], objs[1]
+	tw := size.Width
+	if note.Visible() {
+		tw = size.Width * 0.55
+		note.Move(fyne.NewPos(tw, 0))
+		note.Resize(fyne.NewSize(size.Width-tw, size.Height))
+	}
+	title.Move(fyne.NewPos(0, 0))
+	title.Resize(fyne.NewSize(tw, size.Height))
 }

@@ -2,14 +2,14 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"path/filepath"
 	"strings"
 
-	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"zoufang/report"
 	"zoufang/report/source"
@@ -17,27 +17,43 @@ import (
 	"zoufang/survey"
 )
 
-// printVisits renders the visit records as one PDF under <data dir>/打印,
-// off the UI goroutine (with a progress dialog for more than one visit), and
-// opens it in the system PDF viewer. Errors are shown in a dialog.
+// printFolderName is the folder in the user's documents that receives the
+// visit record PDFs.
+const printFolderName = "走访记录表"
+
+// printDir is where PDFs are saved: 文档\走访记录表 (Documents), a folder
+// people find in Explorer, not a hidden one under the data directory.
+func (u *ui) printDir() string {
+	if u.printTo != "" {
+		return u.printTo
+	}
+	if d := documentsDir(); d != "" {
+		return filepath.Join(d, printFolderName)
+	}
+	return filepath.Join(u.db.Dir(), printFolderName)
+}
+
+// printVisits renders the visit records as one PDF in printDir, off the
+// UI goroutine (with a progress dialog for more than one visit), opens it
+// in the system's PDF viewer and says where it is, with buttons to open
+// the file or its folder again.
 func (u *ui) printVisits(visits []survey.Visit) {
 	if len(visits) == 0 {
 		return
 	}
 	var out string
+	dir := u.printDir()
 	work := func(progress progressFunc) error {
-		p, err := u.writeVisitPDF(visits, progress)
+		p, err := u.writeVisitPDF(visits, dir, progress)
 		out = p
 		return err
 	}
 	done := func(err error) {
 		if err != nil {
-			dialog.ShowError(errors.New("生成走访记录表失败："+storage.ErrorMessage(err)), u.win)
+			u.showError("生成走访记录表失败", err)
 			return
 		}
-		if err := u.app.OpenURL(&url.URL{Scheme: "file", Path: filepath.ToSlash(out)}); err != nil {
-			dialog.ShowError(fmt.Errorf("走访记录表已保存到 %s，但无法打开：%v", out, err), u.win)
-		}
+		u.printed(out, u.open(out))
 	}
 	if len(visits) == 1 {
 		runInBackground(func() error { return work(nil) }, done)
@@ -46,9 +62,47 @@ func (u *ui) printVisits(visits []survey.Visit) {
 	runWithProgress(u.win, "正在生成走访记录表", work, done)
 }
 
-// writeVisitPDF gathers and renders the records and returns the file path.
-// It runs off the UI goroutine.
-func (u *ui) writeVisitPDF(visits []survey.Visit, progress progressFunc) (string, error) {
+// printed tells where the PDF is; openErr is the result of opening it.
+func (u *ui) printed(path string, openErr error) *appDialog {
+	text := "走访记录表已保存：\n" + path
+	if openErr != nil {
+		logError("open "+path, openErr)
+		text += "\n\n没能自动打开：" + userText(openErr) + "。可以在文件夹中找到它，用 PDF 阅读器打开后打印。"
+	} else {
+		text += "\n\n已用本机的 PDF 阅读器打开，请在阅读器中打印。"
+	}
+	openFile := widget.NewButtonWithIcon("打开文件", theme.DocumentIcon(), func() {
+		if err := u.open(path); err != nil {
+			u.showError("无法打开文件", err)
+		}
+	})
+	openDir := widget.NewButtonWithIcon("打开所在文件夹", theme.FolderOpenIcon(), func() {
+		if err := u.open(filepath.Dir(path)); err != nil {
+			u.showError("无法打开文件夹", err)
+		}
+	})
+	d := u.newDialog("走访记录表", container.NewVBox(message(text), newFlow(openFile, openDir)), "", "知道了", nil)
+	d.show(nil)
+	u.lastPrint = path
+	return d
+}
+
+// openPrintFolder opens printDir (creating it first, so the button always
+// leads somewhere).
+func (u *ui) openPrintFolder() {
+	dir := u.printDir()
+	if err := storage.MakePrivateDir(dir); err != nil {
+		u.showError("无法打开走访记录表文件夹", err)
+		return
+	}
+	if err := u.open(dir); err != nil {
+		u.showError("无法打开走访记录表文件夹 "+dir, err)
+	}
+}
+
+// writeVisitPDF gathers and renders the records into dir and returns the
+// file path. It runs off the UI goroutine.
+func (u *ui) writeVisitPDF(visits []survey.Visit, dir string, progress progressFunc) (string, error) {
 	ctx := context.Background()
 	today := u.now()
 	campaign := ""
@@ -64,9 +118,8 @@ func (u *ui) writeVisitPDF(visits []survey.Visit, progress progressFunc) (string
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(u.db.Dir(), "打印")
 	if err := storage.MakePrivateDir(dir); err != nil {
-		return "", fmt.Errorf("print: %w", err)
+		return "", fmt.Errorf("无法创建文件夹 %s：%w", dir, err)
 	}
 	var name string
 	if len(recs) == 1 {

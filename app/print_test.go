@@ -52,9 +52,9 @@ func TestPrintVisitsWritesPDF(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			u := newTestUI(t)
 			vs := printableVisits(t, u, tt.n)
-			onUIAndWait(func() { u.printVisits(vs) })
+			u.printVisits(vs)
 			waitIdle()
-			files, _ := filepath.Glob(filepath.Join(u.db.Dir(), "打印", "*.pdf"))
+			files, _ := filepath.Glob(filepath.Join(u.printDir(), "*.pdf"))
 			if len(files) != 1 {
 				t.Fatalf("PDFs in 打印: %v, want one", files)
 			}
@@ -86,10 +86,10 @@ func TestSettingsPrintsAllFinishedVisits(t *testing.T) {
 	u := newTestUI(t)
 	printableVisits(t, u, 2)
 	var s *settingsScreen
-	onUIAndWait(func() { s = showSettings(u) })
-	onUIAndWait(func() { s.printAll.OnTapped() })
+	s = showSettings(u)
+	s.printAll.OnTapped()
 	waitIdle()
-	files, _ := filepath.Glob(filepath.Join(u.db.Dir(), "打印", "*.pdf"))
+	files, _ := filepath.Glob(filepath.Join(u.printDir(), "*.pdf"))
 	if len(files) != 1 || !strings.Contains(filepath.Base(files[0]), "批量2份") {
 		t.Fatalf("PDFs in 打印: %v, want one batch of 2", files)
 	}

@@ -2,11 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -29,8 +29,12 @@ type questionnaire struct {
 	message   *widget.Label
 	submitBtn *widget.Button
 	exitBtn   *widget.Button
-	pinEntry  *widget.Entry // of the open exit dialog, for tests
+	pinEntry  *entry     // of the open exit dialog, for tests
+	pinDialog *appDialog // the open exit dialog
 	bottom    *fyne.Container
+	// problemCount is shown after a refused submit and follows the
+	// answers until everything is answered.
+	problemCount bool
 
 	collected int    // responses on this visit, of this kind
 	active    bool   // worker mode is showing
@@ -49,11 +53,13 @@ func newQuestionnaire(u *ui, v survey.Visit, kind survey.RespondentKind) (*quest
 		return nil, fmt.Errorf("找不到问卷表单 %q", id)
 	}
 	q := &questionnaire{u: u, v: v, kind: kind, form: f}
-	q.fv = newFormView(f, nil, u.now, u.win, true)
+	q.fv = newFormView(f, nil, u.now, u, true)
+	q.fv.onChange = q.onChange
 	q.heading = widget.NewLabelWithStyle(f.Title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	q.heading.SizeName = theme.SizeNameHeadingText
 	q.heading.Wrapping = fyne.TextWrapWord
 	q.count = widget.NewLabel("")
+	q.count.Wrapping = fyne.TextWrapWord
 	q.message = widget.NewLabel("")
 	q.message.Wrapping = fyne.TextWrapWord
 	q.message.Hide()
@@ -69,7 +75,7 @@ func newQuestionnaire(u *ui, v survey.Visit, kind survey.RespondentKind) (*quest
 	if kind == survey.RespondentWorker {
 		top = container.NewBorder(nil, nil, nil, q.exitBtn, q.heading)
 	}
-	q.bottom = container.NewVBox(q.message, container.NewBorder(nil, nil, q.count, q.submitBtn))
+	q.bottom = container.NewVBox(q.message, container.NewBorder(nil, nil, nil, q.submitBtn, q.count))
 	q.content = newScreenPage(q, container.NewBorder(container.NewPadded(top), container.NewPadded(q.bottom), nil, nil, q.fv.content))
 	q.loadCount()
 	return q, nil
@@ -80,7 +86,7 @@ func newQuestionnaire(u *ui, v survey.Visit, kind survey.RespondentKind) (*quest
 func startWorkerQuestionnaire(u *ui, v survey.Visit) *questionnaire {
 	q, err := newQuestionnaire(u, v, survey.RespondentWorker)
 	if err != nil {
-		dialog.ShowError(err, u.win)
+		u.showError("无法开始问卷", err)
 		return nil
 	}
 	q.active = true
@@ -96,7 +102,7 @@ func startWorkerQuestionnaire(u *ui, v survey.Visit) *questionnaire {
 func showEnterpriseQuestionnaire(u *ui, v survey.Visit, done func()) *questionnaire {
 	q, err := newQuestionnaire(u, v, survey.RespondentManager)
 	if err != nil {
-		dialog.ShowError(err, u.win)
+		u.showError("无法开始问卷", err)
 		return nil
 	}
 	q.onDone = func() {
@@ -114,7 +120,7 @@ func showEnterpriseQuestionnaire(u *ui, v survey.Visit, done func()) *questionna
 func (q *questionnaire) loadCount() {
 	rs, err := q.u.db.Responses(context.Background(), storage.ResponseFilter{VisitID: q.v.ID, Kind: q.kind})
 	if err != nil {
-		q.count.SetText("读取问卷数量失败：" + storage.ErrorMessage(err))
+		q.count.SetText("读取问卷数量失败：" + userText(err))
 		return
 	}
 	q.collected = len(rs)
@@ -135,8 +141,9 @@ func (q *questionnaire) submit() {
 	answers := q.fv.answers
 	if ps := survey.Validate(q.form, answers, q.u.now()); len(ps) > 0 {
 		q.fv.revealProblems()
+		q.problemCount = true
+		q.showProblemCount()
 		q.fv.focusPath(ps[0].Path)
-		q.say(fmt.Sprintf("还有 %d 题需要作答，请看红字提示。", len(ps)), widget.DangerImportance)
 		return
 	}
 	r := survey.Response{
@@ -156,9 +163,10 @@ func (q *questionnaire) submit() {
 	}, func(err error) {
 		q.submitBtn.Enable()
 		if err != nil {
-			q.say("提交失败："+storage.ErrorMessage(err), widget.DangerImportance)
+			q.say("提交失败："+userText(err), widget.DangerImportance)
 			return
 		}
+		q.problemCount = false
 		q.collected++
 		q.showCount()
 		q.fv.setAnswers(survey.NewAnswers(q.form))
@@ -173,19 +181,41 @@ func (q *questionnaire) submit() {
 	})
 }
 
-// askExit asks for the investigator's PIN.
+// onChange follows the answers with the problem count after a refused
+// submit.
+func (q *questionnaire) onChange() {
+	if q.problemCount {
+		q.showProblemCount()
+	}
+}
+
+// showProblemCount says how many questions still need an answer.
+func (q *questionnaire) showProblemCount() {
+	n := len(q.fv.problems)
+	if n == 0 {
+		q.say("已全部作答，可以提交。", widget.SuccessImportance)
+		return
+	}
+	q.say(fmt.Sprintf("还有 %d 题需要作答或修改，请看红字提示。", n), widget.DangerImportance)
+}
+
+// askExit asks for the investigator's PIN: Enter leaves, Esc stays, a
+// wrong PIN is said in the dialog.
 func (q *questionnaire) askExit() {
-	q.pinEntry = widget.NewPasswordEntry()
-	q.pinEntry.SetPlaceHolder("调查员退出密码")
-	d := dialog.NewForm("退出问卷模式", "退出", "取消",
-		[]*widget.FormItem{widget.NewFormItem("密码", q.pinEntry)},
-		func(ok bool) {
-			if ok {
-				q.tryExit(q.pinEntry.Text)
+	q.pinEntry = newPasswordEntry()
+	q.pinEntry.SetPlaceHolder("4 到 6 位数字")
+	q.pinDialog = q.u.newDialog("退出问卷模式",
+		container.NewVBox(message("请调查员输入问卷模式退出密码。"), widget.NewForm(widget.NewFormItem("退出密码", q.pinEntry))),
+		"退出问卷模式", "继续答卷", func() error {
+			if !q.tryExit(q.pinEntry.Text) {
+				q.pinEntry.SetText("")
+				return errors.New("密码不正确，仍在问卷模式。请把电脑交给调查员。")
 			}
-		}, q.u.win)
-	d.Show()
-	q.u.win.Canvas().Focus(q.pinEntry)
+			return nil
+		})
+	q.pinDialog.width = 460
+	q.pinDialog.bindEntries(q.pinEntry)
+	q.pinDialog.show(q.pinEntry)
 }
 
 // tryExit leaves questionnaire mode when pin is the investigator's PIN;
@@ -194,7 +224,7 @@ func (q *questionnaire) tryExit(pin string) bool {
 	if !q.active {
 		return false
 	}
-	if !q.u.profile.checkPIN(pin) {
+	if !q.u.profile.CheckPIN(pin) {
 		q.say("密码不正确，仍在问卷模式。请把电脑交给调查员。", widget.DangerImportance)
 		return false
 	}
@@ -202,7 +232,7 @@ func (q *questionnaire) tryExit(pin string) bool {
 	q.u.win.SetCloseIntercept(nil)
 	q.u.app.Settings().SetTheme(newTheme(q.u.profile.LargeFont))
 	q.u.nav.leaveFullScreen()
-	q.u.nav.setStatus(fmt.Sprintf("问卷模式已结束，本次走访共收集职工问卷 %d 份", q.collected))
+	q.u.nav.say(fmt.Sprintf("问卷模式已结束，本次走访共收集职工问卷 %d 份", q.collected))
 	if q.onExit != nil {
 		q.onExit()
 	}

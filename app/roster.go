@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,7 +11,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -29,19 +29,18 @@ const searchDelay = 150 * time.Millisecond
 // and the selected enterprise's details.
 type rosterScreen struct {
 	u           *ui
-	search      *widget.Entry
+	search      *entry
 	district    *widget.SelectEntry
 	street      *widget.SelectEntry
 	industry    *widget.SelectEntry
 	clearBtn    *widget.Button
+	addBtn      *widget.Button // 新增企业: an enterprise missing from the roster
 	resultCount *widget.Label
 	list        *widget.List
 	detail      *enterpriseDetail
 
 	results  []survey.Enterprise
 	statuses map[string]survey.VisitStatus
-	streets  map[string]bool
-	inds     map[string]bool
 	deb      *debouncer
 	queries  int // queries applied, for tests and benchmarks
 	content  fyne.CanvasObject
@@ -52,18 +51,62 @@ func showRoster(u *ui) *rosterScreen {
 	r := newRosterScreen(u)
 	u.nav.showRefreshing("企业名录", r.content, r.onSearch)
 	r.onSearch()
+	r.loadFacets()
 	return r
 }
 
+// loadFacets offers the roster's industries and the streets of the chosen
+// district as filter choices.
+func (r *rosterScreen) loadFacets() {
+	db := r.u.db
+	var inds []string
+	runInBackground(func() error {
+		var err error
+		_, _, inds, err = db.Facets(context.Background())
+		return err
+	}, func(err error) {
+		if err == nil {
+			r.industry.SetOptions(inds)
+		}
+	})
+	r.loadStreets()
+}
+
+// loadStreets narrows the street choices to the chosen district (all
+// streets when none is chosen) and drops a chosen street that is not in it.
+func (r *rosterScreen) loadStreets() {
+	db, district := r.u.db, strings.TrimSpace(r.district.Text)
+	var streets []string
+	runInBackground(func() error {
+		var err error
+		streets, err = db.Streets(context.Background(), district)
+		return err
+	}, func(err error) {
+		if err != nil || strings.TrimSpace(r.district.Text) != district {
+			return // failed, or another district was chosen meanwhile
+		}
+		r.street.SetOptions(streets)
+		if cur := strings.TrimSpace(r.street.Text); cur != "" && !slices.Contains(streets, cur) {
+			r.street.SetText("")
+		}
+	})
+}
+
+// added shows an enterprise just added by hand.
+func (r *rosterScreen) added(e survey.Enterprise) {
+	r.search.SetText(e.USCC)
+	r.onSearch()
+	r.loadFacets()
+}
+
 func newRosterScreen(u *ui) *rosterScreen {
-	r := &rosterScreen{u: u, deb: newDebouncer(searchDelay), statuses: map[string]survey.VisitStatus{},
-		streets: map[string]bool{}, inds: map[string]bool{}}
-	r.search = widget.NewEntry()
+	r := &rosterScreen{u: u, deb: newDebouncer(searchDelay), statuses: map[string]survey.VisitStatus{}}
+	r.search = newEntry()
 	r.search.SetPlaceHolder("输入企业名称、拼音首字母（如 hx）或统一社会信用代码")
 	r.search.OnChanged = func(string) { r.onSearch() }
 	r.district = widget.NewSelectEntry(districts)
 	r.district.SetPlaceHolder("全部区市")
-	r.district.OnChanged = func(string) { r.onSearch() }
+	r.district.OnChanged = func(string) { r.loadStreets(); r.onSearch() }
 	r.street = widget.NewSelectEntry(nil)
 	r.street.SetPlaceHolder("全部镇街")
 	r.street.OnChanged = func(string) { r.onSearch() }
@@ -71,7 +114,9 @@ func newRosterScreen(u *ui) *rosterScreen {
 	r.industry.SetPlaceHolder("全部行业")
 	r.industry.OnChanged = func(string) { r.onSearch() }
 	r.clearBtn = widget.NewButtonWithIcon("清除条件", theme.ContentClearIcon(), r.onClear)
+	r.addBtn = widget.NewButtonWithIcon("新增企业", theme.ContentAddIcon(), func() { r.u.askAddEnterprise(r.added) })
 	r.resultCount = widget.NewLabel("")
+	r.resultCount.Wrapping = fyne.TextWrapWord
 
 	r.list = widget.NewList(
 		func() int { return len(r.results) },
@@ -97,8 +142,8 @@ func newRosterScreen(u *ui) *rosterScreen {
 	r.list.OnSelected = r.onSelect
 	r.detail = newEnterpriseDetail(u)
 
-	filters := container.NewGridWithColumns(4, r.district, r.street, r.industry, r.clearBtn)
-	top := container.NewVBox(r.search, filters, r.resultCount)
+	filters := container.NewGridWithColumns(3, r.district, r.street, r.industry)
+	top := container.NewVBox(r.search, filters, container.NewBorder(nil, nil, nil, newFlow(r.clearBtn, r.addBtn), r.resultCount))
 	left := container.NewBorder(top, nil, nil, nil, r.list)
 	split := container.NewHSplit(left, r.detail.content)
 	split.Offset = 0.55
@@ -127,11 +172,11 @@ func (r *rosterScreen) onSearch() {
 		ctx := context.Background()
 		res, err := db.SearchEnterprises(ctx, q)
 		if err != nil {
-			return func() { r.resultCount.SetText("查询失败：" + err.Error()) }
+			return func() { r.resultCount.SetText("查询失败：" + userText(err)) }
 		}
 		st, err := db.VisitStatuses(ctx)
 		if err != nil {
-			return func() { r.resultCount.SetText("查询失败：" + err.Error()) }
+			return func() { r.resultCount.SetText("查询失败：" + userText(err)) }
 		}
 		return func() { r.apply(res, st) }
 	})
@@ -151,23 +196,6 @@ func (r *rosterScreen) apply(res []survey.Enterprise, st map[string]survey.Visit
 		r.resultCount.SetText(fmt.Sprintf("显示前 %d 家，请输入更多文字缩小范围", rosterLimit))
 	default:
 		r.resultCount.SetText(fmt.Sprintf("找到 %d 家企业", len(res)))
-	}
-	// Offer the streets and industries seen so far as filter choices.
-	grow := func(seen map[string]bool, v string, sel *widget.SelectEntry) {
-		if v == "" || seen[v] {
-			return
-		}
-		seen[v] = true
-		opts := make([]string, 0, len(seen))
-		for k := range seen {
-			opts = append(opts, k)
-		}
-		sort.Strings(opts)
-		sel.SetOptions(opts)
-	}
-	for _, e := range res {
-		grow(r.streets, e.Street, r.street)
-		grow(r.inds, e.Industry, r.industry)
 	}
 	r.list.UnselectAll()
 	r.list.Refresh()
@@ -227,7 +255,7 @@ func newEnterpriseDetail(u *ui) *enterpriseDetail {
 	d.startBtn = widget.NewButtonWithIcon("开始走访", theme.DocumentCreateIcon(), d.onStart)
 	d.startBtn.Importance = widget.HighImportance
 	d.viewBtn = widget.NewButtonWithIcon("查看走访记录", theme.DocumentIcon(), d.onView)
-	body := container.NewVBox(d.title, d.info, d.visits, container.NewHBox(d.startBtn, d.viewBtn))
+	body := container.NewVBox(d.title, d.info, d.visits, newFlow(d.startBtn, d.viewBtn))
 	d.content = container.NewVScroll(container.NewPadded(body))
 	d.set(nil)
 	return d
@@ -252,6 +280,8 @@ func (d *enterpriseDetail) set(e *survey.Enterprise) {
 	d.info.Show()
 	d.startBtn.Show()
 	d.startBtn.SetText("开始走访")
+	d.startBtn.Importance = widget.HighImportance
+	d.viewBtn.Importance = widget.MediumImportance
 	d.title.SetText(e.Name)
 	union := "否"
 	if e.HasUnion {
@@ -275,7 +305,7 @@ func (d *enterpriseDetail) set(e *survey.Enterprise) {
 			return // another enterprise was selected meanwhile
 		}
 		if err != nil {
-			d.visits.SetText("读取走访记录失败：" + err.Error())
+			d.visits.SetText("读取走访记录失败：" + userText(err))
 			return
 		}
 		d.showVisits(vs)
@@ -293,7 +323,7 @@ func (d *enterpriseDetail) showVisits(vs []survey.Visit) {
 		case v.Status != survey.VisitDraft && d.done == nil:
 			d.done = &v
 		}
-		date, _ := v.Answers["visit_date"].(string)
+		date := v.Day()
 		if date == "" {
 			date = day(v.UpdatedAt.In(d.u.now().Location()))
 		}
@@ -304,13 +334,26 @@ func (d *enterpriseDetail) showVisits(vs []survey.Visit) {
 	} else {
 		d.visits.SetText("走访记录：\n" + strings.Join(lines, "\n"))
 	}
-	if d.draft != nil {
+	// A finished enterprise's main action is to look at its record; a
+	// second visit is possible but asks first (a duplicate visit used to be
+	// one click away).
+	switch {
+	case d.draft != nil:
 		d.startBtn.SetText("继续走访（草稿）")
-	} else if d.done != nil {
-		d.startBtn.SetText("再次走访")
+		d.startBtn.Importance = widget.HighImportance
+	case d.done != nil:
+		d.startBtn.SetText("再次走访…")
+		d.startBtn.Importance = widget.LowImportance
 	}
+	d.startBtn.Refresh()
 	if d.done != nil {
 		d.viewBtn.Show()
+		if d.draft == nil {
+			d.viewBtn.Importance = widget.HighImportance
+		} else {
+			d.viewBtn.Importance = widget.MediumImportance
+		}
+		d.viewBtn.Refresh()
 	}
 }
 
@@ -324,7 +367,21 @@ func (d *enterpriseDetail) onStart() {
 		openVisit(d.u, *d.ent, *d.draft)
 		return
 	}
+	if d.done != nil {
+		e := *d.ent
+		d.u.confirm("再次走访", "这家企业已有"+d.done.Status.Label()+"的走访记录（"+d.doneDay()+"）。确定要再走访一次、新建一份走访记录吗？\n只是补充或更正内容，请在原记录上点“修改”。",
+			"新建走访记录", func() { startVisit(d.u, e) })
+		return
+	}
 	startVisit(d.u, *d.ent)
+}
+
+// doneDay is the date of the finished visit shown in the detail.
+func (d *enterpriseDetail) doneDay() string {
+	if day := d.done.Day(); day != "" {
+		return day
+	}
+	return survey.Today(d.done.UpdatedAt.In(d.u.now().Location()))
 }
 
 func (d *enterpriseDetail) onView() {
@@ -346,7 +403,7 @@ func showEnterprise(u *ui, e survey.Enterprise) *enterpriseDetail {
 func startVisit(u *ui, e survey.Enterprise) {
 	f, ok := u.forms.Latest(u.campaign.VisitForm)
 	if !ok {
-		dialog.ShowError(fmt.Errorf("找不到走访记录表单 %q", u.campaign.VisitForm), u.win)
+		u.showError("无法开始走访", fmt.Errorf("找不到走访记录表单 %q", u.campaign.VisitForm))
 		return
 	}
 	var v survey.Visit
@@ -356,7 +413,7 @@ func startVisit(u *ui, e survey.Enterprise) {
 		return err
 	}, func(err error) {
 		if err != nil {
-			dialog.ShowError(userError("创建走访记录失败", err), u.win)
+			u.showError("创建走访记录失败", err)
 			return
 		}
 		openVisit(u, e, v)
@@ -364,7 +421,8 @@ func startVisit(u *ui, e survey.Enterprise) {
 }
 
 // openVisit shows the visit form screen for v.
-func openVisit(u *ui, e survey.Enterprise, v survey.Visit) {
+func openVisit(u *ui, e survey.Enterprise, v survey.Visit) *visitScreen {
 	s := newVisitScreen(u, v)
-	u.nav.show("走访记录："+e.Name, s.content)
+	u.nav.showPage(page{title: "走访记录：" + e.Name, content: s.content, leave: s.leave})
+	return s
 }

@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/driver/software"
 
 	"zoufang/assets"
+	"zoufang/profile"
 	"zoufang/storage"
 	"zoufang/survey"
 )
@@ -41,10 +42,10 @@ type Options struct {
 	ScreenshotPage string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// WindowSize is the window's starting size, "1024x600" for example
+	// (screenshots of small laptops); "" picks one that fits the screen.
+	WindowSize string
 }
-
-// demoPIN is the questionnaire-mode PIN of the demo profile.
-const demoPIN = "1234"
 
 // Run opens the data directory and runs the GUI until the window closes.
 func Run(opt Options) error {
@@ -88,8 +89,8 @@ func Run(opt Options) error {
 	if err != nil {
 		return err
 	}
-	u.profile.DeviceID, u.profile.Fingerprint, u.profile.dataDir = id.DeviceID, id.Fingerprint, opt.DataDir
-	u.win.Resize(fyne.NewSize(1200, 800))
+	u.device, u.dataDir = id, opt.DataDir
+	u.win.Resize(initialWindowSize(opt.WindowSize))
 	u.start()
 	if err := u.openPage(opt.ScreenshotPage); err != nil {
 		return err
@@ -116,27 +117,31 @@ func newUI(a fyne.App, db *storage.DB, now func() time.Time) (*ui, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load campaign: %w", err)
 	}
-	p, err := loadProfile(ctx, db)
+	p, err := profile.Load(ctx, db)
 	if err != nil {
 		return nil, err
 	}
+	useChineseForFyne()
 	a.Settings().SetTheme(newTheme(p.LargeFont))
 	a.SetIcon(appIcon)
 	win := a.NewWindow("职工走访调查")
-	u := &ui{app: a, win: win, db: db, forms: forms, campaign: camp, now: now, profile: p}
+	u := &ui{app: a, win: win, db: db, forms: forms, campaign: camp, now: now, profile: p, open: openPath}
 	u.nav = newNavigator(win)
 	win.SetMaster()
 	// Ctrl+S is what people press out of habit; everything autosaves, so
 	// it only confirms that.
 	win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
-		u.nav.setStatus("已自动保存，无需手动保存")
+		u.nav.say("已自动保存，无需手动保存")
 	})
+	// Enter and Esc reach the canvas when no input has the focus; they
+	// answer the open dialog, if any.
+	win.Canvas().SetOnTypedKey(u.onTypedKey)
 	return u, nil
 }
 
 // start shows the first screen: profile setup on first run, else home.
 func (u *ui) start() {
-	if !u.profile.complete() {
+	if !u.profile.Complete() {
 		showSetup(u)
 		return
 	}
@@ -147,7 +152,7 @@ func (u *ui) start() {
 func (u *ui) showHome() {
 	h := newHomeScreen(u)
 	u.nav.setRoot("首页", h.content, h.refresh)
-	u.nav.setStatus(u.profile.Name + " · " + u.profile.District)
+	u.nav.setWho(u.who())
 	h.refresh()
 }
 
@@ -207,24 +212,17 @@ func prepareDemo(ctx context.Context, db *storage.DB, now func() time.Time) erro
 	if err := storage.FillDemo(ctx, db); err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
-	p, err := loadProfile(ctx, db)
+	p, err := profile.Load(ctx, db)
 	if err != nil {
 		return err
 	}
-	if p.complete() {
+	if p.Complete() {
 		return nil
 	}
-	return saveProfile(ctx, db, demoProfile(p))
-}
-
-// demoProfile fills the fields of p that first-run setup would ask for.
-func demoProfile(p profile) profile {
-	h, err := hashPIN(demoPIN)
-	if err != nil {
-		panic(err) // crypto/rand failing is not recoverable
+	if p, err = profile.Demo(p); err != nil {
+		return err
 	}
-	p.Name, p.District, p.Team, p.PINHash = "演示调查员", "市南区", "第一走访组", h
-	return p
+	return profile.Save(ctx, db, p)
 }
 
 // addFramePainted adds an invisible one-pixel raster to the window whose
@@ -347,4 +345,22 @@ func writePNG(path string, img image.Image) error {
 		return fmt.Errorf("write png: %w", err)
 	}
 	return nil
+}
+
+// defaultWindow is the window size on a large screen.
+var defaultWindow = fyne.NewSize(1200, 800)
+
+// initialWindowSize parses spec ("1024x600"); for "" it is defaultWindow,
+// shrunk to the screen's work area where the system tells it (Windows), so
+// the window starts on screen on a 1024×600 laptop.
+func initialWindowSize(spec string) fyne.Size {
+	var w, h int
+	if _, err := fmt.Sscanf(strings.ToLower(spec), "%dx%d", &w, &h); err == nil && w > 0 && h > 0 {
+		return fyne.NewSize(float32(w), float32(h))
+	}
+	size := defaultWindow
+	if sw, sh := screenWorkArea(); sw > 0 && sh > 0 {
+		size = fyne.NewSize(min(size.Width, float32(sw)), min(size.Height, float32(sh)))
+	}
+	return size
 }

@@ -4,15 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
+	"os"
+	"path/filepath"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	fynestorage "fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"zoufang/profile"
 	"zoufang/storage"
 	"zoufang/survey"
 )
@@ -21,12 +21,13 @@ import (
 type settingsScreen struct {
 	u          *ui
 	printAll   *widget.Button
-	name       *widget.Entry
+	name       *entry
 	district   *widget.SelectEntry
-	team       *widget.Entry
-	pin        *widget.Entry
-	pin2       *widget.Entry
+	team       *entry
+	pin        *entry
+	pin2       *entry
 	largeFont  *widget.Check
+	openPrints *widget.Button
 	saveBtn    *widget.Button
 	errLabel   *widget.Label
 	importBtn  *widget.Button
@@ -44,16 +45,17 @@ func showSettings(u *ui) *settingsScreen {
 func newSettingsScreen(u *ui) *settingsScreen {
 	s := &settingsScreen{u: u}
 	p := u.profile
-	s.name = widget.NewEntry()
+	s.name = newEntry()
 	s.name.SetText(p.Name)
 	s.district = widget.NewSelectEntry(districts)
 	s.district.SetText(p.District)
-	s.team = widget.NewEntry()
+	s.team = newEntry()
 	s.team.SetText(p.Team)
-	s.pin = widget.NewPasswordEntry()
+	s.pin = newPasswordEntry()
 	s.pin.SetPlaceHolder("不修改请留空")
-	s.pin2 = widget.NewPasswordEntry()
+	s.pin2 = newPasswordEntry()
 	s.pin2.SetPlaceHolder("再输入一次新密码")
+	s.pin2.OnSubmitted = func(string) { s.onSave() }
 	s.largeFont = widget.NewCheck("大字体（适合看小字吃力时使用）", s.onLargeFont)
 	s.largeFont.SetChecked(p.LargeFont)
 	s.saveBtn = widget.NewButtonWithIcon("保存调查员信息", theme.DocumentSaveIcon(), s.onSave)
@@ -66,6 +68,9 @@ func newSettingsScreen(u *ui) *settingsScreen {
 	s.lastImport.Wrapping = fyne.TextWrapWord
 
 	s.printAll = widget.NewButtonWithIcon("批量打印已完成的走访记录", theme.DocumentPrintIcon(), s.onPrintAll)
+	s.openPrints = widget.NewButtonWithIcon("打开走访记录表文件夹", theme.FolderOpenIcon(), func() { u.openPrintFolder() })
+	printHelp := widget.NewLabel("打印生成的 PDF 保存在：" + u.printDir())
+	printHelp.Wrapping = fyne.TextWrapWord
 
 	prof := widget.NewForm(
 		widget.NewFormItem("调查员姓名", s.name),
@@ -74,18 +79,22 @@ func newSettingsScreen(u *ui) *settingsScreen {
 		widget.NewFormItem("新的退出密码", s.pin),
 		widget.NewFormItem("确认新密码", s.pin2),
 	)
-	dev := widget.NewLabel(fmt.Sprintf("设备编号：%s\n设备指纹：%s（登记本机时与区总工会核对）", p.DeviceID, p.Fingerprint))
+	dev := widget.NewLabel(fmt.Sprintf("设备编号：%s\n设备指纹：%s（登记本机时与区总工会核对）\n数据目录：%s", u.device.DeviceID, u.device.Fingerprint, u.dataDir))
 	dev.Wrapping = fyne.TextWrapWord
 	importHelp := widget.NewLabel("名录表格第一行为表头，可包含：企业名称、统一社会信用代码、所属区市、镇街、行业、职工人数、是否建会、联系人、联系电话、地址。按统一社会信用代码更新已有企业；有错误的行会列出行号和原因。")
 	importHelp.Wrapping = fyne.TextWrapWord
 	body := container.NewVBox(
-		heading("调查员信息"), prof, s.errLabel, container.NewHBox(s.saveBtn),
+		heading("调查员信息"), prof, s.errLabel, newFlow(s.saveBtn),
 		widget.NewSeparator(), heading("显示"), s.largeFont,
-		widget.NewSeparator(), heading("企业名录"), importHelp, container.NewHBox(s.importBtn), s.lastImport,
-		widget.NewSeparator(), heading("打印"), container.NewHBox(s.printAll),
+		widget.NewSeparator(), heading("企业名录"), importHelp, newFlow(s.importBtn), s.lastImport,
+		widget.NewSeparator(), heading("打印"), printHelp, newFlow(s.printAll, s.openPrints),
 		widget.NewSeparator(), heading("本机"), dev,
 	)
-	s.content = container.NewVScroll(container.NewPadded(body))
+	scroll := newPageScroll(container.NewPadded(body))
+	for _, e := range []*entry{s.name, s.team, s.pin, s.pin2} {
+		e.page, e.outer = scroll, scroll
+	}
+	s.content = scroll
 	return s
 }
 
@@ -95,49 +104,33 @@ func heading(text string) *widget.Label {
 }
 
 func (s *settingsScreen) onSave() {
-	p := s.u.profile
-	p.Name = strings.TrimSpace(s.name.Text)
-	p.District = strings.TrimSpace(s.district.Text)
-	p.Team = strings.TrimSpace(s.team.Text)
 	fail := func(msg string) {
 		s.errLabel.Importance = widget.DangerImportance
 		s.errLabel.SetText(msg)
 	}
-	if p.Name == "" || p.District == "" {
-		fail("调查员姓名和所属区市不能为空")
+	edit := profile.Edit{Name: s.name.Text, District: s.district.Text, Team: s.team.Text, PIN: s.pin.Text, PINAgain: s.pin2.Text}
+	p, err := edit.Apply(s.u.profile, false)
+	if err != nil {
+		fail(userText(err))
 		return
 	}
-	if s.pin.Text != "" || s.pin2.Text != "" {
-		if err := validPIN(s.pin.Text); err != nil {
-			fail(err.Error())
-			return
-		}
-		if s.pin.Text != s.pin2.Text {
-			fail("两次输入的退出密码不一致")
-			return
-		}
-		h, err := hashPIN(s.pin.Text)
-		if err != nil {
-			fail(err.Error())
-			return
-		}
-		p.PINHash = h
-	}
 	s.saveBtn.Disable()
+	db := s.u.db
 	runInBackground(func() error {
-		return saveProfile(context.Background(), s.u.db, p)
+		return profile.Save(context.Background(), db, p)
 	}, func(err error) {
 		s.saveBtn.Enable()
 		if err != nil {
-			fail("保存失败：" + err.Error())
+			fail("保存失败：" + userText(err))
 			return
 		}
+		p.LargeFont = s.u.profile.LargeFont // the check box may have changed meanwhile
 		s.u.profile = p
 		s.pin.SetText("")
 		s.pin2.SetText("")
 		s.errLabel.Importance = widget.SuccessImportance
 		s.errLabel.SetText("已保存")
-		s.u.nav.setStatus(p.Name + " · " + p.District)
+		s.u.nav.setWho(s.u.who())
 	})
 }
 
@@ -148,34 +141,26 @@ func (s *settingsScreen) onLargeFont(on bool) {
 	}
 	s.u.profile.LargeFont = on
 	s.u.app.Settings().SetTheme(newTheme(on))
-	v := "0"
-	if on {
-		v = "1"
-	}
+	db := s.u.db
 	runInBackground(func() error {
-		return s.u.db.SetSetting(context.Background(), keyLargeFont, v)
+		return profile.SaveLargeFont(context.Background(), db, on)
 	}, func(err error) {
 		if err != nil {
-			dialog.ShowError(userError("保存字体设置失败", err), s.u.win)
+			s.u.showError("保存字体设置失败", err)
 		}
 	})
 }
 
 // onImport asks for a roster file.
 func (s *settingsScreen) onImport() {
-	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
+	s.u.pickFile("选择企业名录文件", rosterFiles, func(path string) {
+		f, err := os.Open(path)
 		if err != nil {
-			dialog.ShowError(err, s.u.win)
+			s.u.showError("无法打开名录文件", err)
 			return
 		}
-		if rc == nil {
-			return // cancelled
-		}
-		s.importRoster(rc, rc.URI().Name())
-	}, s.u.win)
-	d.SetFilter(fynestorage.NewExtensionFileFilter([]string{".csv", ".xlsx", ".CSV", ".XLSX"}))
-	d.Resize(fyne.NewSize(900, 600))
-	d.Show()
+		s.importRoster(f, filepath.Base(path))
+	})
 }
 
 // importRoster imports r (closed afterwards) with a progress dialog and
@@ -183,16 +168,17 @@ func (s *settingsScreen) onImport() {
 func (s *settingsScreen) importRoster(r io.ReadCloser, name string) {
 	var rep storage.ImportReport
 	s.importBtn.Disable()
+	db := s.u.db
 	runWithProgress(s.u.win, "正在导入企业名录", func(progress progressFunc) error {
 		defer r.Close()
 		var err error
-		rep, err = s.u.db.ImportRoster(context.Background(), r, name, progress)
+		rep, err = db.ImportRoster(context.Background(), r, name, progress)
 		return err
 	}, func(err error) {
 		s.importBtn.Enable()
 		if err != nil {
-			s.lastImport.SetText("导入失败，名录未改动：" + err.Error())
-			dialog.ShowError(userError("导入失败，名录未改动", err), s.u.win)
+			s.lastImport.SetText("导入失败，名录未改动：" + userText(err))
+			s.u.showError("导入失败，名录未改动", err)
 			return
 		}
 		s.lastImport.SetText(rep.Summary(name))
@@ -204,16 +190,18 @@ func (s *settingsScreen) importRoster(r io.ReadCloser, name string) {
 func (s *settingsScreen) showImportReport(name string, rep storage.ImportReport) {
 	text := rep.Summary(name)
 	lines := rep.Details()
-	body := []fyne.CanvasObject{widget.NewLabel(text)}
+	body := []fyne.CanvasObject{message(text)}
 	if len(lines) > 0 {
 		list := widget.NewList(func() int { return len(lines) },
 			func() fyne.CanvasObject { return widget.NewLabel("第 100000 行：原因") },
 			func(id widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(lines[id]) })
-		box := container.NewGridWrap(fyne.NewSize(640, 300), list)
-		body = append(body, widget.NewLabel("未导入的行和无法识别的内容："), box)
+		body = append(body, widget.NewLabel("未导入的行和无法识别的内容："))
+		d := s.u.newDialog("导入结果", container.NewBorder(container.NewVBox(body...), nil, nil, nil, list), "", "知道了", nil)
+		d.width, d.height = 720, 480
+		d.show(nil)
+		return
 	}
-	d := dialog.NewCustom("导入结果", "知道了", container.NewVBox(body...), s.u.win)
-	d.Show()
+	s.u.inform("导入结果", text)
 }
 
 // onPrintAll prints every finalized or signed visit into one PDF (with
@@ -224,13 +212,13 @@ func (s *settingsScreen) onPrintAll() {
 	for _, st := range []survey.VisitStatus{survey.VisitFinalized, survey.VisitSigned} {
 		vs, err := s.u.db.Visits(ctx, storage.VisitFilter{Status: st})
 		if err != nil {
-			dialog.ShowError(userError("读取走访记录失败", err), s.u.win)
+			s.u.showError("读取走访记录失败", err)
 			return
 		}
 		all = append(all, vs...)
 	}
 	if len(all) == 0 {
-		dialog.ShowInformation("批量打印", "还没有已完成的走访记录。", s.u.win)
+		s.u.inform("批量打印", "还没有已完成的走访记录。")
 		return
 	}
 	s.u.printVisits(all)

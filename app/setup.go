@@ -2,14 +2,12 @@ package app
 
 import (
 	"context"
-	"errors"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"zoufang/profile"
 	"zoufang/storage"
 )
 
@@ -20,11 +18,11 @@ var districts = []string{"市南区", "市北区", "李沧区", "崂山区", "�
 // setupScreen is the first-run profile setup.
 type setupScreen struct {
 	u        *ui
-	name     *widget.Entry
+	name     *entry
 	district *widget.SelectEntry
-	team     *widget.Entry
-	pin      *widget.Entry
-	pin2     *widget.Entry
+	team     *entry
+	pin      *entry
+	pin2     *entry
 	errLabel *widget.Label
 	saveBtn  *widget.Button
 	demoBtn  *widget.Button
@@ -40,15 +38,15 @@ func showSetup(u *ui) *setupScreen {
 
 func newSetupScreen(u *ui) *setupScreen {
 	s := &setupScreen{u: u}
-	s.name = widget.NewEntry()
+	s.name = newEntry()
 	s.name.SetPlaceHolder("例如：王建国")
 	s.district = widget.NewSelectEntry(districts)
 	s.district.SetPlaceHolder("选择或输入区市")
-	s.team = widget.NewEntry()
+	s.team = newEntry()
 	s.team.SetPlaceHolder("例如：第一走访组")
-	s.pin = widget.NewPasswordEntry()
+	s.pin = newPasswordEntry()
 	s.pin.SetPlaceHolder("4 到 6 位数字")
-	s.pin2 = widget.NewPasswordEntry()
+	s.pin2 = newPasswordEntry()
 	s.pin2.SetPlaceHolder("再输入一次")
 	s.errLabel = widget.NewLabel("")
 	s.errLabel.Importance = widget.DangerImportance
@@ -67,53 +65,40 @@ func newSetupScreen(u *ui) *setupScreen {
 		widget.NewFormItem("问卷模式退出密码", s.pin),
 		widget.NewFormItem("确认退出密码", s.pin2),
 	)
-	fp := widget.NewLabel("本机设备指纹：" + u.profile.Fingerprint)
-	body := container.NewVBox(intro, form, s.errLabel, container.NewHBox(s.saveBtn, s.demoBtn), widget.NewSeparator(), fp)
-	s.content = container.NewCenter(container.NewGridWrap(fyne.NewSize(620, 520), container.NewVScroll(body)))
+	fp := widget.NewLabel("本机设备指纹：" + u.device.Fingerprint)
+	fp.Wrapping = fyne.TextWrapWord
+	body := container.NewVBox(intro, form, s.errLabel, newFlow(s.saveBtn, s.demoBtn), widget.NewSeparator(), fp)
+	scroll := newPageScroll(container.NewPadded(body))
+	for _, e := range []*entry{s.name, s.team, s.pin, s.pin2} {
+		e.page, e.outer = scroll, scroll
+	}
+	// At most 720 wide, centred; on a small screen the whole window.
+	s.content = container.New(&maxWidthLayout{width: 720}, scroll)
 	return s
 }
 
 // check validates the form and returns the profile to save; the error
 // message is for the user.
-func (s *setupScreen) check() (profile, error) {
-	p := s.u.profile
-	p.Name = strings.TrimSpace(s.name.Text)
-	p.District = strings.TrimSpace(s.district.Text)
-	p.Team = strings.TrimSpace(s.team.Text)
-	switch {
-	case p.Name == "":
-		return p, errors.New("请填写调查员姓名")
-	case p.District == "":
-		return p, errors.New("请选择所属区市")
-	}
-	if err := validPIN(s.pin.Text); err != nil {
-		return p, err
-	}
-	if s.pin.Text != s.pin2.Text {
-		return p, errors.New("两次输入的退出密码不一致")
-	}
-	h, err := hashPIN(s.pin.Text)
-	if err != nil {
-		return p, err
-	}
-	p.PINHash = h
-	return p, nil
+func (s *setupScreen) check() (profile.Profile, error) {
+	edit := profile.Edit{Name: s.name.Text, District: s.district.Text, Team: s.team.Text, PIN: s.pin.Text, PINAgain: s.pin2.Text}
+	return edit.Apply(s.u.profile, true)
 }
 
 func (s *setupScreen) onSave() {
 	p, err := s.check()
 	if err != nil {
-		s.errLabel.SetText(err.Error())
+		s.errLabel.SetText(userText(err))
 		return
 	}
 	s.errLabel.SetText("")
 	s.saveBtn.Disable()
+	db := s.u.db
 	runInBackground(func() error {
-		return saveProfile(context.Background(), s.u.db, p)
+		return profile.Save(context.Background(), db, p)
 	}, func(err error) {
 		s.saveBtn.Enable()
 		if err != nil {
-			dialog.ShowError(userError("保存调查员信息失败", err), s.u.win)
+			s.u.showError("保存调查员信息失败", err)
 			return
 		}
 		s.u.profile = p
@@ -125,22 +110,48 @@ func (s *setupScreen) onSave() {
 // can be tried at once.
 func (s *setupScreen) onDemo() {
 	s.demoBtn.Disable()
-	var p profile
+	// The background work gets copies: the profile is the UI goroutine's
+	// (reading s.u.profile there raced with the settings screen).
+	base, db := s.u.profile, s.u.db
+	var p profile.Profile
 	runInBackground(func() error {
 		ctx := context.Background()
-		if err := storage.FillDemo(ctx, s.u.db); err != nil {
+		if err := storage.FillDemo(ctx, db); err != nil {
 			return err
 		}
-		p = demoProfile(s.u.profile)
-		return saveProfile(ctx, s.u.db, p)
+		var err error
+		if p, err = profile.Demo(base); err != nil {
+			return err
+		}
+		return profile.Save(ctx, db, p)
 	}, func(err error) {
 		s.demoBtn.Enable()
 		if err != nil {
-			dialog.ShowError(userError("生成演示数据失败", err), s.u.win)
+			s.u.showError("生成演示数据失败", err)
 			return
 		}
 		s.u.profile = p
 		s.u.showHome()
-		dialog.ShowInformation("演示数据", "已生成演示数据。调查员：演示调查员，问卷模式退出密码："+demoPIN+"。可在“设置”中修改。", s.u.win)
+		s.u.inform("演示数据", "已生成演示数据。调查员：演示调查员，问卷模式退出密码："+profile.DemoPIN+"。可在“设置”中修改。")
 	})
+}
+
+// maxWidthLayout centres its content at most width wide (the whole width
+// when the window is narrower) and as tall as the window.
+type maxWidthLayout struct{ width float32 }
+
+func (l *maxWidthLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s
+}
+
+func (l *maxWidthLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := min(size.Width, l.width)
+	for _, o := range objs {
+		o.Resize(fyne.NewSize(w, size.Height))
+		o.Move(fyne.NewPos((size.Width-w)/2, 0))
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+
+	"zoufang/profile"
 )
 
 func TestFirstRunSetup(t *testing.T) {
@@ -37,65 +39,17 @@ func TestFirstRunSetup(t *testing.T) {
 	if got, want := u.nav.current(), "首页"; got != want {
 		t.Fatalf("after setup page %q, want %q", got, want)
 	}
-	p, err := loadProfile(context.Background(), db)
+	p, err := profile.Load(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Name != "王建国" || p.District != "李沧区" || p.Team != "第二走访组" {
 		t.Errorf("stored profile %+v", p)
 	}
-	if !p.checkPIN("135790") || p.checkPIN("135791") {
+	if !p.CheckPIN("135790") || p.CheckPIN("135791") {
 		t.Error("stored PIN hash does not verify the PIN")
 	}
 	if p.PINHash == "135790" {
 		t.Error("PIN stored in clear")
-	}
-}
-
-func TestValidPIN(t *testing.T) {
-	tests := []struct {
-		pin string
-		ok  bool
-	}{
-		{"1234", true}, {"123456", true}, {"123", false}, {"1234567", false},
-		{"12a4", false}, {"", false}, {"１２３４", false}, {"12 4", false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.pin, func(t *testing.T) {
-			if got := validPIN(tc.pin) == nil; got != tc.ok {
-				t.Errorf("validPIN(%q) ok = %v, want %v", tc.pin, got, tc.ok)
-			}
-		})
-	}
-}
-
-func TestPINHash(t *testing.T) {
-	h, err := hashPIN("2468")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h2, _ := hashPIN("2468")
-	if h == h2 {
-		t.Error("two hashes of one PIN are equal: no salt")
-	}
-	tests := []struct {
-		name   string
-		stored string
-		pin    string
-		want   bool
-	}{
-		{"right", h, "2468", true},
-		{"wrong", h, "2469", false},
-		{"empty pin", h, "", false},
-		{"empty hash", "", "2468", false},
-		{"garbage", "pbkdf2-sha256$x$y$z", "2468", false},
-		{"huge iterations", "pbkdf2-sha256$999999999$AAAA$AAAA", "2468", false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := verifyPIN(tc.stored, tc.pin); got != tc.want {
-				t.Errorf("verifyPIN = %v, want %v", got, tc.want)
-			}
-		})
 	}
 }

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	fynestorage "fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -51,8 +50,7 @@ func showSync(u *ui) *syncScreen {
 
 func newSyncScreen(u *ui) *syncScreen {
 	s := &syncScreen{u: u}
-	p := u.profile
-	s.device = widget.NewLabel(fmt.Sprintf("设备编号：%s\n设备指纹：%s", p.DeviceID, p.Fingerprint))
+	s.device = widget.NewLabel(fmt.Sprintf("设备编号：%s\n设备指纹：%s", u.device.DeviceID, u.device.Fingerprint))
 	s.device.Wrapping = fyne.TextWrapWord
 	s.requestBtn = widget.NewButtonWithIcon("生成登记申请文件", theme.DocumentSaveIcon(), s.onRequest)
 	s.message = widget.NewLabel("")
@@ -62,42 +60,46 @@ func newSyncScreen(u *ui) *syncScreen {
 
 	s.trust = widget.NewLabel("")
 	s.trust.Wrapping = fyne.TextWrapWord
-	s.trustBtn = widget.NewButtonWithIcon("导入信任文件", theme.FolderOpenIcon(), func() { s.openFile(s.importTrust) })
+	s.trustBtn = widget.NewButtonWithIcon("导入信任文件", theme.FolderOpenIcon(), func() { s.openFile("选择区总工会的信任文件", s.importTrust) })
 	s.summary = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.summary.Wrapping = fyne.TextWrapWord
 	s.exportBtn = widget.NewButtonWithIcon("导出到U盘", theme.DownloadIcon(), s.onExport)
 	s.pushBtn = widget.NewButtonWithIcon("上传", theme.UploadIcon(), s.push)
-	s.importBtn = widget.NewButtonWithIcon("导入回执/下发包", theme.FolderOpenIcon(), func() { s.openFile(s.importFile) })
+	s.importBtn = widget.NewButtonWithIcon("导入回执/下发包", theme.FolderOpenIcon(), func() { s.openFile("选择回执或下发包", s.importFile) })
 	s.list = widget.NewList(func() int { return len(s.rows) },
 		func() fyne.CanvasObject {
-			return widget.NewLabel("第 000000 号同步包  2026-11-25 09:00  20000 条记录  区总工会尚未确认")
+			l := widget.NewLabel("第 000000 号同步包  2026-11-25 09:00  20000 条记录  区总工会尚未确认")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(s.rows[id]) })
-	listBox := container.NewGridWrap(fyne.NewSize(720, 240), s.list)
 
 	var err error
-	if p.dataDir != "" {
-		s.lap, err = laptop.Open(p.dataDir, laptop.Options{Now: u.now})
+	if u.dataDir != "" {
+		s.lap, err = laptop.Open(u.dataDir, laptop.Options{Now: u.now})
 	} else {
 		err = errors.New("没有数据目录")
 	}
 	if err != nil {
-		s.message.SetText("无法读取本机设备身份：" + err.Error())
+		s.message.SetText("无法读取本机设备身份：" + userText(err))
 		for _, b := range []*widget.Button{s.requestBtn, s.trustBtn, s.exportBtn, s.pushBtn, s.importBtn} {
 			b.Disable()
 		}
 	}
 	s.pushBtn.Disable() // enabled by refresh when the trust file names a server
 
-	body := container.NewVBox(
-		heading("本机"), s.device, help, container.NewHBox(s.requestBtn), s.message,
+	top := container.NewVBox(
+		heading("本机"), s.device, help, newFlow(s.requestBtn), s.message,
 		widget.NewSeparator(),
-		heading("区总工会"), s.trust, container.NewHBox(s.trustBtn),
+		heading("区总工会"), s.trust, newFlow(s.trustBtn),
 		widget.NewSeparator(),
-		heading("发送数据"), s.summary, container.NewHBox(s.exportBtn, s.pushBtn, s.importBtn),
-		listBox,
+		heading("发送数据"), s.summary, newFlow(s.exportBtn, s.pushBtn, s.importBtn),
 	)
-	s.content = container.NewVScroll(container.NewPadded(body))
+	// The page scrolls as a whole; the bundle list below it keeps at
+	// least a few rows.
+	split := container.NewVSplit(newPageScroll(container.NewPadded(top)), s.list)
+	split.Offset = 0.7
+	s.content = split
 	s.refresh()
 	return s
 }
@@ -108,13 +110,14 @@ func (s *syncScreen) refresh() {
 		return
 	}
 	var st laptop.Status
+	lap, db := s.lap, s.u.db
 	runInBackground(func() error {
 		var err error
-		st, err = s.lap.State(context.Background(), s.u.db)
+		st, err = lap.State(context.Background(), db)
 		return err
 	}, func(err error) {
 		if err != nil {
-			s.summary.SetText("无法读取同步状态：" + err.Error())
+			s.summary.SetText("无法读取同步状态：" + userText(err))
 			return
 		}
 		s.show(st)
@@ -126,7 +129,7 @@ func (s *syncScreen) show(st laptop.Status) {
 	s.state = st
 	switch {
 	case st.Trust == nil && st.TrustProblem != nil:
-		s.trust.SetText(st.TrustProblem.Error())
+		s.trust.SetText(userText(st.TrustProblem))
 	case st.Trust == nil:
 		s.trust.SetText("尚未导入区总工会的信任文件。登记后，区总工会会给您一个信任文件，请在这里导入，并核对区总工会指纹。")
 	default:
@@ -140,7 +143,7 @@ func (s *syncScreen) show(st laptop.Status) {
 		s.trust.Importance = widget.MediumImportance
 		switch {
 		case st.TrustProblem != nil:
-			text += "\n" + st.TrustProblem.Error()
+			text += "\n" + userText(st.TrustProblem)
 			s.trust.Importance = widget.DangerImportance
 		case st.TrustWarning != "":
 			text += "\n" + st.TrustWarning
@@ -169,83 +172,63 @@ func (s *syncScreen) show(st laptop.Status) {
 	s.content.Refresh()
 }
 
-// enrollRequest builds the signed enrolment request of this laptop.
-func (s *syncScreen) enrollRequest() ([]byte, error) {
-	if s.lap == nil {
-		return nil, errors.New("无法读取本机设备身份")
-	}
+// who is the enrolment request's description of this laptop, from the
+// profile. It runs on the UI goroutine: the profile is the UI's (reading
+// it from the background goroutine raced with the settings screen).
+func (s *syncScreen) who() laptop.Who {
 	p := s.u.profile
 	name := p.Name + "的笔记本"
 	if p.Team != "" {
 		name = p.Team + " " + name
 	}
-	return s.lap.Request(laptop.Who{DeviceName: name, Investigator: p.Name, District: p.District})
+	return laptop.Who{DeviceName: name, Investigator: p.Name, District: p.District}
 }
 
 // onRequest saves the enrolment request to a file the user picks.
 func (s *syncScreen) onRequest() {
-	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
-		if err != nil {
-			dialog.ShowError(err, s.u.win)
-			return
-		}
-		if wc == nil {
-			return
-		}
-		path := wc.URI().Path()
-		wc.Close() // written again atomically below
-		s.saveRequest(path)
-	}, s.u.win)
-	d.SetFileName("登记申请-" + strings.ReplaceAll(s.u.profile.Name, " ", "") + ".zfreq")
-	d.SetFilter(fynestorage.NewExtensionFileFilter([]string{".zfreq"}))
-	d.Resize(fyne.NewSize(900, 600))
-	d.Show()
+	name := "登记申请-" + strings.ReplaceAll(s.u.profile.Name, " ", "") + ".zfreq"
+	s.u.pickSaveFile("保存登记申请文件", name, requestFiles, s.saveRequest)
 }
 
 // saveRequest writes the enrolment request to path atomically.
 func (s *syncScreen) saveRequest(path string) {
+	lap, who := s.lap, s.who()
 	runInBackground(func() error {
-		data, err := s.enrollRequest()
+		if lap == nil {
+			return errors.New("无法读取本机设备身份")
+		}
+		data, err := lap.Request(who)
 		if err != nil {
 			return err
 		}
 		return sync.WriteFileAtomic(path, data, 0o644)
 	}, func(err error) {
 		if err != nil {
-			dialog.ShowError(userError("生成登记申请失败", err), s.u.win)
+			s.u.showError("生成登记申请失败", err)
 			return
 		}
-		s.message.SetText("已保存登记申请：" + path + "\n请交给区总工会，并核对设备指纹 " + s.u.profile.Fingerprint)
+		s.message.SetText("已保存登记申请：" + path + "\n请交给区总工会，并核对设备指纹 " + s.u.device.Fingerprint)
 	})
 }
 
 // openFile asks for a file and hands its bytes (read off the UI goroutine)
 // to use.
-func (s *syncScreen) openFile(use func(data []byte, name string)) {
-	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
-		if err != nil {
-			dialog.ShowError(err, s.u.win)
-			return
-		}
-		if rc == nil {
-			return // cancelled
-		}
+func (s *syncScreen) openFile(title string, use func(data []byte, name string)) {
+	s.u.pickFile(title, syncFiles, func(path string) {
 		var data []byte
-		name := rc.URI().Name()
+		name := filepath.Base(path)
 		runInBackground(func() error {
-			defer rc.Close()
-			data, err = sync.ReadSync(rc, name, sync.Limits{})
+			var err error
+			data, err = sync.ReadSyncFile(path, sync.Limits{})
 			return err
 		}, func(err error) {
 			if err != nil {
-				dialog.ShowError(userError("无法读取文件 "+name, err), s.u.win)
+				s.u.showError("无法读取文件 "+name, err)
 				return
 			}
 			use(data, name)
 		})
-	}, s.u.win)
-	d.Resize(fyne.NewSize(900, 600))
-	d.Show()
+	})
 }
 
 // importTrust imports the district's trust file.
@@ -253,7 +236,7 @@ func (s *syncScreen) importTrust(data []byte, name string) {
 	if k := sync.SniffFile(data); k != sync.FileTrust {
 		err := fmt.Errorf("%s 是%s，不是区总工会的信任文件", name, k)
 		s.message.SetText(err.Error())
-		dialog.ShowError(err, s.u.win)
+		s.u.showError("不能导入", err)
 		return
 	}
 	s.importFile(data, name)
@@ -264,22 +247,23 @@ func (s *syncScreen) importFile(data []byte, name string) {
 	var res laptop.ImportResult
 	s.importBtn.Disable()
 	s.trustBtn.Disable()
+	lap, db := s.lap, s.u.db
 	runWithProgress(s.u.win, "正在导入 "+name, func(progressFunc) error {
 		var err error
-		res, err = s.lap.Import(context.Background(), s.u.db, data)
+		res, err = lap.Import(context.Background(), db, data)
 		return err
 	}, func(err error) {
 		s.importBtn.Enable()
 		s.trustBtn.Enable()
 		if err != nil {
-			s.message.SetText(name + "：" + err.Error())
-			dialog.ShowError(userError("导入失败，本机数据未改动", err), s.u.win)
+			s.message.SetText(name + "：" + userText(err))
+			s.u.showError("导入失败，本机数据未改动", err)
 			return
 		}
 		s.message.SetText(name + "：" + res.Message())
 		if res.Kind == sync.FileTrust && res.TrustChanged {
-			dialog.ShowInformation("请核对区总工会指纹",
-				"请与区总工会屏幕上显示的指纹逐字核对：\n\n"+res.Trust.Keys.Fingerprint()+"\n\n不一致时请不要同步，并立即联系区总工会。", s.u.win)
+			s.u.inform("请核对区总工会指纹",
+				"请与区总工会屏幕上显示的指纹逐字核对：\n\n"+res.Trust.Keys.Fingerprint()+"\n\n不一致时请不要同步，并立即联系区总工会。")
 		}
 		s.refresh()
 	})
@@ -287,33 +271,23 @@ func (s *syncScreen) importFile(data []byte, name string) {
 
 // onExport asks for a folder (the USB stick) and exports there.
 func (s *syncScreen) onExport() {
-	d := dialog.NewFolderOpen(func(lu fyne.ListableURI, err error) {
-		if err != nil {
-			dialog.ShowError(err, s.u.win)
-			return
-		}
-		if lu == nil {
-			return
-		}
-		s.exportTo(lu.Path())
-	}, s.u.win)
-	d.Resize(fyne.NewSize(900, 600))
-	d.Show()
+	s.u.pickFolder("选择U盘或要保存同步包的文件夹", s.exportTo)
 }
 
 // exportTo writes every bundle not yet delivered into the folder dir.
 func (s *syncScreen) exportTo(dir string) {
 	var files []string
 	s.exportBtn.Disable()
+	lap, db := s.lap, s.u.db
 	runWithProgress(s.u.win, "正在导出同步包", func(progress progressFunc) error {
 		var err error
-		_, files, err = s.lap.ExportTo(context.Background(), s.u.db, dir, progress)
+		_, files, err = lap.ExportTo(context.Background(), db, dir, progress)
 		return err
 	}, func(err error) {
 		s.exportBtn.Enable()
 		if err != nil {
-			s.message.SetText("导出失败：" + err.Error())
-			dialog.ShowError(userError("导出失败", err), s.u.win)
+			s.message.SetText("导出失败：" + userText(err))
+			s.u.showError("导出失败", err)
 			s.refresh()
 			return
 		}
@@ -330,14 +304,15 @@ func (s *syncScreen) exportTo(dir string) {
 func (s *syncScreen) push() {
 	var res laptop.PushResult
 	s.pushBtn.Disable()
+	lap, db := s.lap, s.u.db
 	runWithProgress(s.u.win, "正在上传到区总工会", func(progress progressFunc) error {
 		var err error
-		res, err = s.lap.Push(context.Background(), s.u.db, &http.Client{Timeout: 10 * time.Minute}, progress)
+		res, err = lap.Push(context.Background(), db, &http.Client{Timeout: 10 * time.Minute}, progress)
 		return err
 	}, func(err error) {
 		if err != nil {
-			s.message.SetText("上传失败：" + err.Error())
-			dialog.ShowError(userError("上传失败", err), s.u.win)
+			s.message.SetText("上传失败：" + userText(err))
+			s.u.showError("上传失败", err)
 		} else {
 			s.message.SetText(res.Message())
 		}

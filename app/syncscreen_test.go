@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"zoufang/profile"
 	"zoufang/storage"
 	"zoufang/survey"
 	"zoufang/sync"
@@ -25,7 +26,7 @@ func TestEnrollRequestFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.profile.dataDir, u.profile.DeviceID, u.profile.Fingerprint = dir, id.DeviceID, id.Fingerprint
+	u.dataDir, u.device = dir, id
 	s := showSync(u)
 	if !strings.Contains(s.device.Text, id.Fingerprint) {
 		t.Errorf("device label %q lacks the fingerprint %s", s.device.Text, id.Fingerprint)
@@ -87,15 +88,15 @@ func syncTestUI(t *testing.T) (*ui, *laptop.Laptop) {
 	if _, err := db.SaveEnterprise(context.Background(), survey.Enterprise{Name: "青岛海信电器股份有限公司", USCC: body + string(c), District: "市南区"}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := hashPIN(testPIN)
+	h, err := profile.HashPIN(testPIN)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := saveProfile(context.Background(), db, profile{Name: testName, District: "市南区", PINHash: h}); err != nil {
+	if err := profile.Save(context.Background(), db, profile.Profile{Name: testName, District: "市南区", PINHash: h}); err != nil {
 		t.Fatal(err)
 	}
 	u := newTestUIWithDB(t, db)
-	u.profile.dataDir, u.profile.DeviceID, u.profile.Fingerprint = dir, id.DeviceID, id.Fingerprint
+	u.dataDir, u.device = dir, id
 	return u, lap
 }
 

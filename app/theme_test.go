@@ -13,6 +13,7 @@ import (
 	"github.com/go-text/typesetting/font"
 
 	"zoufang/assets"
+	"zoufang/profile"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -183,7 +184,7 @@ func TestLargeFontSetting(t *testing.T) {
 	if after := label.MinSize().Height; after <= before {
 		t.Errorf("label height %v after switching, was %v", after, before)
 	}
-	p, err := loadProfile(t.Context(), u.db)
+	p, err := profile.Load(t.Context(), u.db)
 	if err != nil {
 		t.Fatal(err)
 	}

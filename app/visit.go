@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	gosync "sync"
 	"sync/atomic"
@@ -10,7 +13,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -25,101 +27,118 @@ const autosaveDelay = 300 * time.Millisecond
 // sectionKey is the setting that remembers the open section of a visit.
 func sectionKey(visitID string) string { return "visit.section." + visitID }
 
+// editKey is the setting holding an unfinished edit of a finished visit:
+// the edit is kept there, not in the visit, until 完成修改 stores it as a
+// valid new version (survey.CheckVisitChange), so the visit itself is
+// never invalid, and the edit survives closing the window.
+func editKey(visitID string) string { return "visit.edit." + visitID }
+
+// pendingEdit is what editKey holds.
+type pendingEdit struct {
+	Reason  string         `json:"reason"`
+	Answers survey.Answers `json:"answers"`
+}
+
 // visitScreen is one visit record: header, the form, autosave, finalize,
 // and after finalizing the read-only record with edit, print, sign-off and
 // the questionnaires.
 type visitScreen struct {
 	u    *ui
-	v    survey.Visit
+	v    survey.Visit // as stored
 	form *survey.Form
 	ent  survey.Enterprise
 
-	title     *widget.Label
 	status    *widget.Label
 	saveState *widget.Label
-	message   *widget.Label // result of finalize, sign-off, edits
+	message   *widget.Label // result of finalize, sign-off, edits; problem count
 	fv        *formView
 
-	finalizeBtn *widget.Button
-	editBtn     *widget.Button
-	doneEditBtn *widget.Button
-	printBtn    *widget.Button
-	signBtn     *widget.Button
-	questBtn    *widget.Button
-	entQuestBtn *widget.Button
-	ledger      *widget.Label
-	responses   *widget.Label
-	buttons     *fyne.Container
-	header      *fyne.Container
-	frame       *fyne.Container // header, form and footer
+	finalizeBtn   *widget.Button
+	editBtn       *widget.Button
+	doneEditBtn   *widget.Button
+	cancelEditBtn *widget.Button
+	printBtn      *widget.Button
+	signBtn       *widget.Button
+	questBtn      *widget.Button
+	entQuestBtn   *widget.Button
+	extrasBtn     *widget.Button // 台帐与问卷: opens the ledger items and counts
+	ledger        *widget.Label  // shown by extrasBtn
+	responses     *widget.Label
+	header        *fyne.Container
+	frame         *fyne.Container // header and form
 
-	editReason string // set while a finalized visit is being edited
+	editReason string // set while a finished visit is being edited
+	// problemCount is shown in the message after a failed finalize and
+	// follows every change until the count is zero.
+	problemCount bool
 
 	saver   *debouncer
 	saveMu  gosync.Mutex  // serialises writes of this visit
 	saveSeq atomic.Uint64 // latest requested write; older pending writes are skipped
 	saved   int           // completed autosaves, for tests
 	pendMu  gosync.Mutex
-	pending *survey.Visit // the newest snapshot not yet written
+	pending func() error // the newest write not yet done (autosave or edit draft)
 
 	content fyne.CanvasObject
 }
 
 // newVisitScreen builds the screen for v. The enterprise, the remembered
-// section, ledger items and response counts load in the background.
+// section, an unfinished edit, ledger items and response counts are read
+// before it is shown.
 func newVisitScreen(u *ui, v survey.Visit) *visitScreen {
 	s := &visitScreen{u: u, v: v, saver: newDebouncer(autosaveDelay)}
 	f, ok := u.forms.Get(v.FormID, v.FormVersion)
 	if !ok {
-		s.content = widget.NewLabel(fmt.Sprintf("找不到走访记录表单 %s 第 %d 版，无法显示。", v.FormID, v.FormVersion))
+		s.content = message(fmt.Sprintf("找不到走访记录表单 %s 第 %d 版，无法显示。", v.FormID, v.FormVersion))
 		return s
 	}
 	s.form = f
 	if s.v.Answers == nil {
 		s.v.Answers = survey.NewAnswers(f)
 	}
-	s.title = widget.NewLabelWithStyle("正在读取企业信息…", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	s.title.SizeName = theme.SizeNameSubHeadingText
-	s.status = widget.NewLabel("")
+	s.status = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.saveState = widget.NewLabel("")
+	s.saveState.Importance = widget.LowImportance
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
 	s.message.Hide()
 
-	s.fv = newFormView(f, s.v.Answers, u.now, u.win, false)
-	s.v.Answers = s.fv.answers
+	s.fv = newFormView(f, cloneAnswers(s.v.Answers), u.now, u, false)
 	s.fv.attach = func(data []byte, mt string) (string, error) {
 		return u.db.PutAttachment(context.Background(), data, mt)
 	}
-	s.fv.onChange = s.scheduleSave
+	s.fv.onChange = s.onChange
 	s.fv.onSection = s.rememberSection
 	s.fv.onSaveKey = s.saveKey
 
 	s.finalizeBtn = widget.NewButtonWithIcon("完成走访", theme.ConfirmIcon(), s.finalize)
 	s.finalizeBtn.Importance = widget.HighImportance
-	s.editBtn = widget.NewButtonWithIcon("修改", theme.DocumentCreateIcon(), s.askEdit)
+	s.editBtn = widget.NewButtonWithIcon("修改", theme.DocumentCreateIcon(), func() { s.askEdit() })
 	s.doneEditBtn = widget.NewButtonWithIcon("完成修改", theme.ConfirmIcon(), s.finalize)
 	s.doneEditBtn.Importance = widget.HighImportance
+	s.cancelEditBtn = widget.NewButtonWithIcon("放弃修改", theme.CancelIcon(), s.askDiscardEdit)
 	s.printBtn = widget.NewButtonWithIcon("打印", theme.DocumentPrintIcon(), func() { u.printVisits([]survey.Visit{s.v}) })
-	s.signBtn = widget.NewButtonWithIcon("企业签字确认", theme.MailComposeIcon(), s.askSignOff)
+	s.signBtn = widget.NewButtonWithIcon("企业签字确认", theme.MailComposeIcon(), func() { s.askSignOff() })
 	s.questBtn = widget.NewButtonWithIcon("问卷模式", theme.AccountIcon(), func() {
 		if q := startWorkerQuestionnaire(u, s.v); q != nil {
 			q.onExit = s.loadExtras
 		}
 	})
 	s.entQuestBtn = widget.NewButtonWithIcon("经营者问卷", theme.DocumentIcon(), func() { showEnterpriseQuestionnaire(u, s.v, s.loadExtras) })
+	s.extrasBtn = widget.NewButtonWithIcon("台帐与问卷", theme.ListIcon(), s.showExtras)
 	s.ledger = widget.NewLabel("")
 	s.ledger.Wrapping = fyne.TextWrapWord
 	s.responses = widget.NewLabel("")
+	s.responses.Wrapping = fyne.TextWrapWord
 
-	s.buttons = container.NewHBox(s.finalizeBtn, s.doneEditBtn, s.editBtn, s.printBtn, s.signBtn, s.questBtn, s.entQuestBtn)
+	// One wrapping row: the state, then the actions; it takes a second
+	// row only when the window is too narrow, so the form keeps the
+	// height (at 1024×600 the old header and footer left it 310 px).
 	s.header = container.NewVBox(
-		container.NewBorder(nil, nil, nil, s.saveState, container.NewHBox(s.title, s.status)),
-		s.buttons, s.message)
-	ledgerScroll := container.NewVScroll(s.ledger)
-	ledgerScroll.SetMinSize(fyne.NewSize(0, 80))
-	footer := container.NewVBox(widget.NewSeparator(), s.responses, ledgerScroll)
-	s.frame = container.NewBorder(container.NewPadded(s.header), footer, nil, nil, s.fv.content)
+		newFlow(s.status, s.saveState, s.finalizeBtn, s.doneEditBtn, s.cancelEditBtn, s.editBtn, s.printBtn,
+			s.signBtn, s.questBtn, s.entQuestBtn, s.extrasBtn),
+		s.message)
+	s.frame = container.NewBorder(s.header, nil, nil, nil, s.fv.content)
 	s.content = newScreenPage(s, s.frame)
 	s.load()
 	s.applyStatus()
@@ -127,25 +146,35 @@ func newVisitScreen(u *ui, v survey.Visit) *visitScreen {
 	return s
 }
 
-// load reads the enterprise, the remembered section, the ledger items and
-// the response counts. They are a few indexed lookups, read before the
-// screen is first shown so it opens complete and at the right section
-// instead of jumping once a background read lands.
+// load reads the enterprise, the remembered section, an unfinished edit,
+// the ledger items and the response counts. They are a few indexed
+// lookups, read before the screen is first shown so it opens complete and
+// at the right section instead of jumping once a background read lands.
 func (s *visitScreen) load() {
 	ctx := context.Background()
 	ent, err := s.u.db.Enterprise(ctx, s.v.EnterpriseID)
 	if err != nil {
-		s.title.SetText("读取企业信息失败：" + storage.ErrorMessage(err))
+		s.showMessage("读取企业信息失败："+userText(err), widget.DangerImportance)
 	} else {
 		s.ent = ent
-		s.title.SetText(ent.Name)
 		s.fv.entName = ent.Name
 	}
 	section, err := s.u.db.Setting(ctx, sectionKey(s.v.ID))
 	if i := s.fv.sectionByName(section); err == nil && section != "" && i >= 0 {
 		s.fv.cur = i
 	}
-	s.fv.sectionList.Select(s.fv.cur) // applyStatus renders this section
+	s.fv.selectInList(s.fv.cur) // applyStatus renders this section
+	if s.v.Status != survey.VisitDraft {
+		if raw, err := s.u.db.Setting(ctx, editKey(s.v.ID)); err == nil && raw != "" {
+			var pe pendingEdit
+			if json.Unmarshal([]byte(raw), &pe) == nil && strings.TrimSpace(pe.Reason) != "" {
+				s.editReason = pe.Reason
+				s.fv.answers = survey.NormalizeAnswers(pe.Answers)
+				s.fv.evaluate()
+				s.showMessage("上次的修改还没有完成（原因："+pe.Reason+"）。改完请点“完成修改”，或“放弃修改”。", widget.WarningImportance)
+			}
+		}
+	}
 	s.applyExtras(readVisitExtras(s.u.db, s.v.ID))
 }
 
@@ -175,10 +204,11 @@ func readVisitExtras(db *storage.DB, visitID string) (visitExtras, error) {
 
 func (s *visitScreen) applyExtras(x visitExtras, err error) {
 	if err != nil {
-		s.ledger.SetText("读取台帐失败：" + storage.ErrorMessage(err))
+		s.ledger.SetText("读取台帐失败：" + userText(err))
 		return
 	}
 	s.responses.SetText(fmt.Sprintf("本次走访已收集职工问卷 %d 份，经营者问卷 %d 份", x.workers, x.managers))
+	s.extrasBtn.SetText(fmt.Sprintf("台帐 %d 项 · 问卷 %d 份", len(x.items), x.workers+x.managers))
 	s.showLedger(x.items)
 }
 
@@ -204,16 +234,19 @@ func (s *visitScreen) showLedger(items []survey.LedgerItem) {
 		s.ledger.SetText("本次走访没有生成台帐。")
 		return
 	}
-	cat := s.form.Lookup("demand_category")
 	lines := []string{fmt.Sprintf("本次走访生成的台帐（%d 项）：", len(items))}
 	for _, it := range items {
-		c := it.Category
-		if cat != nil {
-			c = cat.ChoiceLabel(it.Category)
-		}
-		lines = append(lines, fmt.Sprintf("%d. %s　%s　%s　期限 %s", it.DemandIndex+1, c, it.Description, it.Status.Label(), it.Deadline))
+		c := s.form.ChoiceLabelOf(survey.FieldDemandCategory, it.Category)
+		lines = append(lines, fmt.Sprintf("%d. %s：%s（%s，期限 %s）", it.DemandIndex+1, c, it.Description, it.Status.Label(), it.Deadline))
 	}
 	s.ledger.SetText(strings.Join(lines, "\n"))
+}
+
+// showExtras shows the questionnaire counts and the ledger items.
+func (s *visitScreen) showExtras() {
+	d := s.u.newDialog("本次走访的台帐与问卷", container.NewVBox(s.responses, widget.NewSeparator(), s.ledger), "", "知道了", nil)
+	d.width = 640
+	d.show(nil)
 }
 
 // editing reports whether the answers may be changed.
@@ -223,6 +256,7 @@ func (s *visitScreen) editing() bool { return s.v.Status == survey.VisitDraft ||
 func (s *visitScreen) applyStatus() {
 	s.status.SetText("【" + s.v.Status.Label() + "】")
 	draft := s.v.Status == survey.VisitDraft
+	edit := !draft && s.editReason != ""
 	show := func(b *widget.Button, on bool) {
 		if on {
 			b.Show()
@@ -231,28 +265,62 @@ func (s *visitScreen) applyStatus() {
 		}
 	}
 	show(s.finalizeBtn, draft)
-	show(s.doneEditBtn, !draft && s.editReason != "")
-	show(s.editBtn, !draft && s.editReason == "")
-	show(s.printBtn, !draft && s.editReason == "")
-	show(s.signBtn, s.v.Status == survey.VisitFinalized && s.editReason == "")
-	s.relayout() // lay out the buttons that appeared
+	show(s.doneEditBtn, edit)
+	show(s.cancelEditBtn, edit)
+	show(s.editBtn, !draft && !edit)
+	show(s.printBtn, !draft && !edit)
+	show(s.signBtn, s.v.Status == survey.VisitFinalized && !edit)
+	s.relayout()
 	s.fv.setReadOnly(!s.editing())
 }
 
-// scheduleSave is the form's onChange: the answers are copied now and
-// written after a pause in typing, off the UI goroutine.
-func (s *visitScreen) scheduleSave() {
+// leave is the page's question before it closes: during an edit of a
+// finished visit it asks (askLeaveEdit); otherwise the page just goes
+// (drafts are saved as they are typed).
+func (s *visitScreen) leave(proceed func()) {
+	if s.form != nil && s.v.Status != survey.VisitDraft && s.editReason != "" {
+		s.askLeaveEdit(proceed)
+		return
+	}
+	proceed()
+}
+
+// onChange is the form's onChange: the answers are copied now and written
+// after a pause in typing, off the UI goroutine. A draft is saved as the
+// visit; an edit of a finished visit is kept aside (editKey) until
+// 完成修改. The problem count in the message follows.
+func (s *visitScreen) onChange() {
+	if s.problemCount {
+		s.showProblemCount()
+	}
 	if !s.editing() {
 		return
 	}
 	s.saveState.SetText("正在保存…")
 	seq := s.saveSeq.Add(1)
-	v := s.v
-	v.Answers = cloneAnswers(s.fv.answers)
-	v.EditReason = s.editReason
 	db := s.u.db
+	answers := cloneAnswers(s.fv.answers)
+	var write func() (time.Time, error)
+	if s.v.Status == survey.VisitDraft {
+		v := s.v
+		v.Answers = answers
+		write = func() (time.Time, error) {
+			nv, err := db.SaveVisit(context.Background(), v)
+			return nv.UpdatedAt, err
+		}
+	} else {
+		raw, err := json.Marshal(pendingEdit{Reason: s.editReason, Answers: answers})
+		key := editKey(s.v.ID)
+		write = func() (time.Time, error) {
+			if err != nil {
+				return time.Time{}, err
+			}
+			return time.Time{}, db.SetSetting(context.Background(), key, string(raw))
+		}
+	}
+	pending := func() error { _, err := write(); return err }
 	s.pendMu.Lock()
-	s.pending = &v
+	s.pending = pending
 	s.pendMu.Unlock()
 	s.saver.trigger(func() func() {
 		s.saveMu.Lock()
@@ -260,25 +328,27 @@ func (s *visitScreen) scheduleSave() {
 		if seq != s.saveSeq.Load() {
 			return nil // a newer save or a finalize took over
 		}
-		nv, err := db.SaveVisit(context.Background(), v)
+		at, err := write()
 		s.pendMu.Lock()
-		if s.pending == &v {
-			s.pending = nil
-		}
+		s.pending = nil
 		s.pendMu.Unlock()
 		return func() {
 			if err != nil {
-				s.saveState.SetText("保存失败：" + storage.ErrorMessage(err))
+				s.saveState.SetText("保存失败：" + userText(err))
 				return
 			}
 			s.saved++
-			s.v.UpdatedAt = nv.UpdatedAt
-			s.saveState.SetText("已保存 " + nv.UpdatedAt.In(s.u.now().Location()).Format("15:04:05"))
+			if at.IsZero() {
+				s.saveState.SetText("修改已暂存，点“完成修改”后生效")
+				return
+			}
+			s.v.UpdatedAt = at
+			s.saveState.SetText("已保存 " + at.In(s.u.now().Location()).Format("15:04:05"))
 		}
 	})
 }
 
-// flush writes a snapshot still waiting for its autosave now, on the
+// flush writes a change still waiting for its autosave now, on the
 // calling goroutine. It runs when the window closes, so the last
 // keystrokes are not lost when the database closes right after.
 func (s *visitScreen) flush() {
@@ -292,16 +362,16 @@ func (s *visitScreen) flush() {
 	s.saveSeq.Add(1) // the timer's write is superseded by this one
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
-	if _, err := s.u.db.SaveVisit(context.Background(), *p); err != nil {
-		fyne.LogError("save visit on close", err)
+	if err := p(); err != nil {
+		logError("save visit on close", err)
 	}
 }
 
 // saveKey answers Ctrl+S: everything is saved automatically, so it only
 // says so.
 func (s *visitScreen) saveKey() {
-	s.u.nav.setStatus("已自动保存，无需手动保存")
-	if s.saveState.Text != "正在保存…" {
+	s.u.nav.say("已自动保存，无需手动保存")
+	if s.saveState.Text != "正在保存…" && s.v.Status == survey.VisitDraft {
 		s.saveState.SetText("已保存 " + s.v.UpdatedAt.In(s.u.now().Location()).Format("15:04:05"))
 	}
 }
@@ -313,8 +383,10 @@ func (s *visitScreen) rememberSection(name string) {
 }
 
 // finalize validates and finalizes the visit (or finishes an edit). On
-// problems it jumps to the first one.
-func (s *visitScreen) finalize() {
+// problems it jumps to the first one. then, when set, runs after success.
+func (s *visitScreen) finalize() { s.finalizeThen(nil) }
+
+func (s *visitScreen) finalizeThen(then func()) {
 	if !s.editing() {
 		return
 	}
@@ -330,6 +402,7 @@ func (s *visitScreen) finalize() {
 	v := s.v
 	v.Answers = cloneAnswers(s.fv.answers)
 	v.EditReason = s.editReason
+	wasEdit := s.editReason != ""
 	db, f := s.u.db, s.form
 	var nv survey.Visit
 	s.saveState.SetText("正在保存…")
@@ -338,11 +411,14 @@ func (s *visitScreen) finalize() {
 		defer s.saveMu.Unlock()
 		var err error
 		nv, problems, err = db.FinalizeVisit(context.Background(), v, f)
+		if err == nil && len(problems) == 0 && wasEdit {
+			err = db.SetSetting(context.Background(), editKey(v.ID), "")
+		}
 		return err
 	}, func(err error) {
 		if err != nil {
-			s.saveState.SetText("保存失败：" + storage.ErrorMessage(err))
-			s.showMessage("完成走访失败："+storage.ErrorMessage(err), widget.DangerImportance)
+			s.saveState.SetText("保存失败")
+			s.showMessage("完成走访失败："+userText(err), widget.DangerImportance)
 			return
 		}
 		s.v = nv
@@ -351,28 +427,46 @@ func (s *visitScreen) finalize() {
 			s.showProblems(problems)
 			return
 		}
-		wasEdit := s.editReason != ""
 		s.editReason = ""
-		s.fv.answers = s.v.Answers
+		s.problemCount = false
+		s.fv.answers = cloneAnswers(s.v.Answers)
 		s.fv.evaluate()
 		s.applyStatus()
 		if wasEdit {
-			s.showMessage("修改已保存", widget.SuccessImportance)
+			s.showMessage("修改已保存。", widget.SuccessImportance)
 		} else {
 			s.showMessage("走访已完成。可以打印走访记录请企业签字确认。", widget.SuccessImportance)
 		}
-		s.u.nav.setStatus("走访记录已完成")
 		s.loadExtras()
+		if then != nil {
+			then()
+		}
 	})
 }
 
-// showProblems reveals every problem and focuses the first.
+// showProblems reveals every problem and focuses the first; the count in
+// the message then follows the answers.
 func (s *visitScreen) showProblems(problems []survey.Problem) {
 	s.fv.revealProblems()
-	first := problems[0]
+	s.problemCount = true
+	s.showProblemCount()
+	s.fv.focusPath(problems[0].Path)
+}
+
+// showProblemCount puts the current number of problems in the message.
+func (s *visitScreen) showProblemCount() {
+	ps := s.fv.problems
+	if len(ps) == 0 {
+		next := "完成走访"
+		if s.editReason != "" {
+			next = "完成修改"
+		}
+		s.showMessage("已全部填写，可以点“"+next+"”。", widget.SuccessImportance)
+		return
+	}
+	first := ps[0]
 	sec := s.fv.sections[s.fv.sectionIndex(first.Path)].title
-	s.showMessage(fmt.Sprintf("还有 %d 处需要填写或修改，已跳到第一处（%s）：%s", len(problems), sec, first.Message), widget.DangerImportance)
-	s.fv.focusPath(first.Path)
+	s.showMessage(fmt.Sprintf("还有 %d 处需要填写或修改，第一处在%s：%s", len(ps), sec, first.Message), widget.DangerImportance)
 }
 
 func (s *visitScreen) showMessage(text string, imp widget.Importance) {
@@ -389,79 +483,152 @@ func (s *visitScreen) relayout() {
 		return
 	}
 	s.header.Refresh()
-	s.frame.Layout.Layout(s.frame.Objects, s.frame.Size())
+	s.frame.Refresh()
 }
 
-// askEdit asks why a finalized visit is changed.
-func (s *visitScreen) askEdit() {
-	reason := widget.NewMultiLineEntry()
+// askEdit asks why a finished visit is changed; the reason is required
+// and the error is shown in the dialog.
+func (s *visitScreen) askEdit() *appDialog {
+	reason := newEntry()
 	reason.SetPlaceHolder("例如：企业补充了在岗职工人数")
-	d := dialog.NewForm("修改已完成的走访记录", "开始修改", "取消",
-		[]*widget.FormItem{widget.NewFormItem("修改原因", reason)},
-		func(ok bool) {
-			if ok {
-				s.beginEdit(reason.Text)
-			}
-		}, s.u.win)
-	d.Resize(fyne.NewSize(480, 260))
-	d.Show()
+	text := "修改原因会记入走访记录的修改历史。"
+	if s.v.Status == survey.VisitSigned {
+		text += "这份记录已经企业签字确认，修改后需要重新打印，请企业再次签字。"
+	}
+	d := s.u.newDialog("修改已完成的走访记录", container.NewVBox(message(text), widget.NewForm(widget.NewFormItem("修改原因", reason))),
+		"开始修改", "取消", func() error { return s.beginEdit(reason.Text) })
+	d.bindEntries(reason)
+	d.show(reason)
+	return d
 }
 
-// beginEdit unlocks the form; every change is saved as a new version with
-// the reason.
-func (s *visitScreen) beginEdit(reason string) {
+// beginEdit unlocks the form. Changes are kept aside until 完成修改 stores
+// them as a valid new version.
+func (s *visitScreen) beginEdit(reason string) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		s.showMessage("请填写修改原因", widget.DangerImportance)
-		return
+		return errors.New("请填写修改原因")
 	}
 	s.editReason = reason
+	s.fv.answers = cloneAnswers(s.v.Answers)
 	s.applyStatus()
-	s.showMessage("正在修改（原因："+reason+"）。改动自动保存为新版本，改完请点“完成修改”。", widget.WarningImportance)
+	s.showMessage("正在修改（原因："+reason+"）。改完请点“完成修改”；改动在完成前不会生效。", widget.WarningImportance)
+	return nil
+}
+
+// askDiscardEdit confirms 放弃修改.
+func (s *visitScreen) askDiscardEdit() {
+	s.u.confirm("放弃修改", "放弃这次修改吗？走访记录将保持修改前的内容。", "放弃修改", func() { s.discardEdit() })
+}
+
+// discardEdit ends an edit without storing it.
+func (s *visitScreen) discardEdit() {
+	s.saveSeq.Add(1)
+	s.pendMu.Lock()
+	s.pending = nil
+	s.pendMu.Unlock()
+	s.editReason = ""
+	s.problemCount = false
+	s.fv.answers = cloneAnswers(s.v.Answers)
+	s.fv.showAll = false
+	s.fv.evaluate()
+	s.applyStatus()
+	s.showMessage("已放弃修改。", widget.MediumImportance)
+	s.saveState.SetText("")
+	db, key := s.u.db, editKey(s.v.ID)
+	runInBackground(func() error { return db.SetSetting(context.Background(), key, "") }, func(err error) {
+		if err != nil {
+			s.showMessage("放弃修改时出错："+userText(err), widget.DangerImportance)
+		}
+	})
+}
+
+// askLeaveEdit is asked before the page closes during an edit: finish it,
+// discard it, or stay.
+func (s *visitScreen) askLeaveEdit(proceed func()) {
+	n := len(survey.Validate(s.form, s.fv.answers, s.u.now()))
+	text := "修改还没有完成。要保存这次修改吗？"
+	if n > 0 {
+		text = fmt.Sprintf("修改还没有完成：还有 %d 处需要填写或修改，现在不能保存。可以继续修改，或放弃这次修改。", n)
+	}
+	var d *appDialog
+	d = s.u.newDialog("修改还没有完成", message(text), "完成修改", "继续修改", func() error {
+		if n > 0 {
+			s.finalize() // shows the problems and stays
+			return nil
+		}
+		s.finalizeThen(proceed)
+		return nil
+	})
+	if n > 0 {
+		d.ok.SetText("查看问题")
+	}
+	discard := widget.NewButtonWithIcon("放弃修改", theme.DeleteIcon(), func() {
+		d.close()
+		s.discardEdit()
+		proceed()
+	})
+	discard.Importance = widget.DangerImportance
+	d.d.SetButtons([]fyne.CanvasObject{d.cancel, discard, d.ok})
+	d.show(nil)
 }
 
 // askSignOff records the enterprise's signature of the printed record.
-func (s *visitScreen) askSignOff() {
-	name := widget.NewEntry()
-	if n, _ := s.v.Answers["received_by_name"].(string); n != "" {
-		name.SetText(n)
-	}
-	title := widget.NewEntry()
-	if t, _ := s.v.Answers["received_by_title"].(string); t != "" {
-		title.SetText(t)
-	}
-	date := widget.NewEntry()
-	date.SetText(day(s.u.now()))
+func (s *visitScreen) askSignOff() *appDialog {
+	signer, title := s.v.ReceivedBy()
+	name := newEntry()
+	name.SetText(signer)
+	job := newEntry()
+	job.SetText(title)
+	date := newEntry()
+	date.SetPlaceHolder(survey.DayHint)
+	date.SetText(survey.Today(s.u.now()))
+	pickDate := widget.NewButtonWithIcon("选日期", theme.CalendarIcon(), func() {
+		start, _ := survey.ParseDay(date.Text)
+		s.u.pickDay("签字日期", start, s.u.now(), func(d string) { date.SetText(d) })
+	})
 	var photo []byte
 	var photoType string
 	photoState := widget.NewLabel("未选择")
-	pick := widget.NewButtonWithIcon("选择照片或扫描件…", theme.FileImageIcon(), func() {
-		dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
-			if err != nil || r == nil {
-				return
-			}
-			defer r.Close()
-			data, err := readAllLimited(r)
-			if err != nil {
-				photoState.SetText("读取失败：" + err.Error())
-				return
-			}
-			photo, photoType = data, mediaTypeOf(r.URI().Name())
-			photoState.SetText(r.URI().Name())
-		}, s.u.win)
+	photoState.Truncation = fyne.TextTruncateEllipsis
+	pick := widget.NewButtonWithIcon("选择照片…", theme.FileImageIcon(), func() {
+		s.u.pickFile("选择签字页照片或扫描件", imageFiles, func(p string) {
+			runInBackground(func() error {
+				var err error
+				photo, err = readPicked(p, maxAttachment)
+				return err
+			}, func(err error) {
+				if err != nil {
+					photo = nil
+					photoState.SetText("读取失败：" + userText(err))
+					return
+				}
+				photoType = mediaTypeOf(p)
+				photoState.SetText(filepath.Base(p))
+			})
+		})
 	})
-	d := dialog.NewForm("企业签字确认", "确认", "取消", []*widget.FormItem{
+	form := widget.NewForm(
 		widget.NewFormItem("签字人姓名", name),
-		widget.NewFormItem("职务", title),
-		widget.NewFormItem("签字日期", date),
-		widget.NewFormItem("签字页照片（可选）", container.NewHBox(pick, photoState)),
-	}, func(ok bool) {
-		if ok {
-			s.signOff(survey.SignOff{SignerName: name.Text, SignerTitle: title.Text, Date: strings.TrimSpace(date.Text)}, photo, photoType)
+		widget.NewFormItem("职务", job),
+		widget.NewFormItem("签字日期", container.NewBorder(nil, nil, nil, pickDate, date)),
+		widget.NewFormItem("签字页照片", container.NewBorder(nil, nil, pick, nil, photoState)),
+	)
+	d := s.u.newDialog("企业签字确认", form, "确认", "取消", func() error {
+		day, ok := survey.ParseDay(date.Text)
+		if !ok {
+			day = strings.TrimSpace(date.Text)
 		}
-	}, s.u.win)
-	d.Resize(fyne.NewSize(520, 340))
-	d.Show()
+		so := survey.SignOff{SignerName: strings.TrimSpace(name.Text), SignerTitle: strings.TrimSpace(job.Text), Date: day}
+		if err := survey.CheckSignOff(&so); err != nil {
+			return err
+		}
+		s.signOff(so, photo, photoType)
+		return nil
+	})
+	d.bindEntries(name, job, date)
+	d.show(name)
+	return d
 }
 
 // signOff stores the sign-off in the background.
@@ -474,7 +641,7 @@ func (s *visitScreen) signOff(so survey.SignOff, photo []byte, photoType string)
 		return err
 	}, func(err error) {
 		if err != nil {
-			s.showMessage("签字确认失败："+storage.ErrorMessage(err), widget.DangerImportance)
+			s.showMessage("签字确认失败："+userText(err), widget.DangerImportance)
 			return
 		}
 		s.v = nv

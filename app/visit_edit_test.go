@@ -137,7 +137,7 @@ func TestVisitSignOff(t *testing.T) {
 	// 打印 writes the visit record as a PDF into the data directory.
 	test.Tap(s.printBtn)
 	waitIdle()
-	pdfs, err := filepath.Glob(filepath.Join(u.db.Dir(), "打印", "*.pdf"))
+	pdfs, err := filepath.Glob(filepath.Join(u.printDir(), "*.pdf"))
 	if err != nil || len(pdfs) != 1 {
 		t.Fatalf("PDFs after 打印: %v %v", pdfs, err)
 	}
@@ -163,7 +163,7 @@ func TestVisitResumesSection(t *testing.T) {
 	if got := s2.fv.sections[s2.fv.cur].name; got != "hardship" {
 		t.Errorf("resumed on section %q, want hardship", got)
 	}
-	if got := s2.fv.widgets["hardship_workers"].(*formEntry).Text; got != "3" {
+	if got := s2.fv.widgets["hardship_workers"].(*entry).Text; got != "3" {
 		t.Errorf("resumed hardship_workers %q, want 3", got)
 	}
 	// The follow-up questions of a positive count are shown.
@@ -178,10 +178,10 @@ func TestVisitCtrlSConfirmsSaving(t *testing.T) {
 	f := filler{t: t, fv: s.fv}
 	f.text("team_members", "张伟")
 	waitIdle()
-	e := s.fv.widgets["team_members"].(*formEntry)
+	e := s.fv.widgets["team_members"].(*entry)
 	u.win.Canvas().Focus(e)
 	e.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault})
-	if got := u.nav.status.Text; got != "已自动保存，无需手动保存" {
+	if got := u.nav.note.Text; got != "已自动保存，无需手动保存" {
 		t.Errorf("status after Ctrl+S %q", got)
 	}
 	if !strings.HasPrefix(s.saveState.Text, "已保存 ") {

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"zoufang/storage"
 	"zoufang/survey"
@@ -52,7 +51,7 @@ func (f filler) widget(path string) any {
 // text types s into the entry at path, replacing what was there.
 func (f filler) text(path, s string) {
 	f.t.Helper()
-	e, ok := f.widget(path).(*formEntry)
+	e, ok := f.widget(path).(*entry)
 	if !ok {
 		f.t.Fatalf("%s is %T, want an entry", path, f.fv.widgets[path])
 	}
@@ -69,12 +68,10 @@ func (f filler) choose(path string, values ...string) {
 		labels = append(labels, fd.ChoiceLabel(v))
 	}
 	switch w := f.widget(path).(type) {
-	case *widget.RadioGroup:
+	case *choiceGroup:
+		w.SetSelected(labels...)
+	case *focusSelect:
 		w.SetSelected(labels[0])
-	case *widget.Select:
-		w.SetSelected(labels[0])
-	case *widget.CheckGroup:
-		w.SetSelected(labels)
 	default:
 		f.t.Fatalf("%s is %T, want a choice widget", path, w)
 	}
@@ -133,8 +130,8 @@ func TestVisitWorkflow(t *testing.T) {
 	test.Tap(r.detail.startBtn)
 	waitIdle()
 	s := visitOnTop(t, u)
-	if got := s.title.Text; got != ent.Name {
-		t.Errorf("header %q, want %q", got, ent.Name)
+	if got := u.nav.current(); got != "走访记录："+ent.Name {
+		t.Errorf("page title %q, want 走访记录：%s", got, ent.Name)
 	}
 	if got, want := s.status.Text, "【草稿】"; got != want {
 		t.Errorf("status %q, want %q", got, want)
@@ -235,13 +232,13 @@ func TestVisitWorkflow(t *testing.T) {
 	waitIdle()
 	s2 := visitOnTop(t, u)
 	f2 := filler{t: t, fv: s2.fv}
-	if got := f2.widget("workers_on_duty").(*formEntry).Text; got != "100" {
+	if got := f2.widget("workers_on_duty").(*entry).Text; got != "100" {
 		t.Errorf("reopened workers_on_duty %q, want 100", got)
 	}
-	if got := f2.widget("demands[1].demand_description").(*formEntry).Text; got != "车间口罩和消毒液供应不足" {
+	if got := f2.widget("demands[1].demand_description").(*entry).Text; got != "车间口罩和消毒液供应不足" {
 		t.Errorf("reopened second demand %q", got)
 	}
-	if !f2.widget("team_members").(*formEntry).Disabled() {
+	if !f2.widget("team_members").(*entry).Disabled() {
 		t.Errorf("finalized visit is editable without a reason")
 	}
 
@@ -273,7 +270,7 @@ func TestVisitWorkflow(t *testing.T) {
 		if qs.collected != i+1 {
 			t.Fatalf("after response %d: collected %d (message %q)", i+1, qs.collected, qs.message.Text)
 		}
-		if got := qf.widget("awareness").(*widget.RadioGroup).Selected; got != "" {
+		if got := qf.widget("awareness").(*choiceGroup).Selected; len(got) != 0 {
 			t.Errorf("form not cleared for the next worker: awareness %q", got)
 		}
 	}

@@ -420,3 +420,28 @@ func (db *DB) Facets(ctx context.Context) (districts, streets, industries []stri
 	}
 	return
 }
+
+// Streets returns the distinct streets (镇街) of the roster within district,
+// or of the whole roster when district is "", for the street filter.
+func (db *DB) Streets(ctx context.Context, district string) ([]string, error) {
+	q := `SELECT DISTINCT street FROM enterprises WHERE street <> ''`
+	var args []any
+	if district != "" {
+		q += ` AND district = ?`
+		args = append(args, district)
+	}
+	rows, err := db.read.QueryContext(ctx, q+` ORDER BY street`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("streets: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("streets: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

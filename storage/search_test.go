@@ -140,3 +140,25 @@ func TestSearchIndexPatchesMatchAFreshBuild(t *testing.T) {
 		}
 	}
 }
+
+func TestStreetsByDistrict(t *testing.T) {
+	db := openTest(t)
+	for i, e := range []survey.Enterprise{
+		{Name: "甲", District: "市南区", Street: "香港中路街道"},
+		{Name: "乙", District: "市南区", Street: "八大关街道"},
+		{Name: "丙", District: "崂山区", Street: "中韩街道"},
+		{Name: "丁", District: "崂山区", Street: "中韩街道"},
+	} {
+		e.USCC = uscc(fmt.Sprintf("9137020000000000%d", i))
+		if _, err := db.SaveEnterprise(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.Streets(ctx, "崂山区")
+	if err != nil || len(got) != 1 || got[0] != "中韩街道" {
+		t.Errorf("Streets(崂山区) = %q, %v", got, err)
+	}
+	if all, _ := db.Streets(ctx, ""); len(all) != 3 {
+		t.Errorf("Streets(\"\") = %q, want 3", all)
+	}
+}

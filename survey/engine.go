@@ -347,10 +347,31 @@ func checkAnswer(fd *Field, raw any) (empty bool, msg string) {
 	if !ok {
 		return false, "答案类型不正确（应为单个值）"
 	}
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return true, ""
 	}
 	return false, checkValue(fd, s)
+}
+
+// Answered reports whether an answer counts as given: a list or repeat
+// with at least one element, or a scalar that is not empty or spaces. It
+// is the one notion of "answered" for required fields, the completion
+// counts of the GUI and Clean.
+func Answered(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case []string:
+		return len(x) > 0
+	case []Answers:
+		return len(x) > 0
+	case []any:
+		return len(x) > 0
+	case []map[string]any:
+		return len(x) > 0
+	}
+	s, ok := scalarAnswer(v)
+	return !ok || strings.TrimSpace(s) != ""
 }
 
 func checkChoice(fd *Field, v string) string {
@@ -438,7 +459,7 @@ func (e *Evaluation) clean(fields []Field, prefix string, out Answers) {
 				out[fd.Name] = append([]string(nil), l...)
 			}
 		default:
-			if s, _ := scalarAnswer(in.raw); s != "" {
+			if s, _ := scalarAnswer(in.raw); strings.TrimSpace(s) != "" {
 				out[fd.Name] = s
 			}
 		}

@@ -665,3 +665,20 @@ func TestEvaluationValue(t *testing.T) {
 		t.Errorf("on_duty_percent with no workers = %#v, want empty", got)
 	}
 }
+
+// TestSpacesAreNotAnAnswer: the engine and the GUI agree that a required
+// text of spaces is not answered (the GUI trimmed, the engine did not).
+func TestSpacesAreNotAnAnswer(t *testing.T) {
+	f := &Form{ID: "t", Version: 1, Kind: FormVisit, Title: "t", Fields: []Field{{Name: "who", Type: TypeText, Label: "姓名", Required: true}}}
+	today := time.Date(2026, 4, 15, 0, 0, 0, 0, time.UTC)
+	ps := Validate(f, Answers{"who": "   "}, today)
+	if len(ps) != 1 || ps[0].Message != "此项为必填项" {
+		t.Errorf("problems %v for a name of spaces, want 此项为必填项", ps)
+	}
+	if Answered("  ") || Answered([]string{}) || Answered(nil) || !Answered("张") || !Answered([]string{"a"}) {
+		t.Error("Answered disagrees")
+	}
+	if c := Clean(f, Answers{"who": "  "}, today); len(c) != 0 {
+		t.Errorf("Clean kept %v", c)
+	}
+}

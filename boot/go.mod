@@ -1,0 +1,3 @@
+module boot.zoufang/locale
+
+go 1.26.0
