@@ -22,6 +22,10 @@ func defaultDataDir() string {
 	return "zoufang-data"
 }
 
+// procAttachConsole is kernel32's AttachConsole, which x/sys/windows does
+// not wrap.
+var procAttachConsole = windows.NewLazySystemDLL("kernel32.dll").NewProc("AttachConsole")
+
 // attachConsole connects a subcommand's output to the console it was
 // started from. The binary is linked as a GUI program (-H windowsgui, so
 // double-clicking it opens no console window), and Windows gives such a
@@ -31,7 +35,7 @@ func defaultDataDir() string {
 // already redirected to a file or pipe is left alone.
 func attachConsole() {
 	const attachParentProcess = ^uint32(0) // (DWORD)-1
-	if err := windows.AttachConsole(attachParentProcess); err != nil {
+	if ok, _, _ := procAttachConsole.Call(uintptr(attachParentProcess)); ok == 0 {
 		return // started from Explorer, or already has a console
 	}
 	reopen := func(std **os.File, handle uint32, name string, mode int) {

@@ -19,6 +19,7 @@ type appDialog struct {
 	errLabel *widget.Label
 	ok       *widget.Button // nil for a dialog with one button
 	cancel   *widget.Button
+	extra    map[string]*widget.Button // further buttons by text (addButton)
 	// submit runs on Enter or the OK button; an error is shown in the
 	// dialog, which stays open. nil closes at once.
 	submit func() error
@@ -65,6 +66,25 @@ func (ad *appDialog) bindEntries(es ...*entry) {
 		}
 		e.onEscape = ad.dismiss
 	}
+}
+
+// addButton puts another button between cancel and OK; it closes the
+// dialog and runs fn.
+func (ad *appDialog) addButton(text string, icon fyne.Resource, imp widget.Importance, fn func()) {
+	b := widget.NewButtonWithIcon(text, icon, func() { ad.close(); fn() })
+	b.Importance = imp
+	if ad.extra == nil {
+		ad.extra = map[string]*widget.Button{}
+	}
+	ad.extra[text] = b
+	buttons := []fyne.CanvasObject{ad.cancel}
+	for _, e := range ad.extra {
+		buttons = append(buttons, e)
+	}
+	if ad.ok != nil {
+		buttons = append(buttons, ad.ok)
+	}
+	ad.d.SetButtons(buttons)
 }
 
 // show opens the dialog, sized to the window, with focus on f (may be nil).

@@ -2,10 +2,12 @@ package app
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -65,6 +67,7 @@ type formView struct {
 	imageStates map[string]*widget.Label // image path -> 已附加图片 / 未附加图片
 	order       []string                 // rendered input paths in form order
 
+	picker      *dayPicker // the last calendar opened, for tests
 	sectionList *widget.List
 	body        *fyne.Container
 	scroll      *pageScroll
@@ -96,15 +99,16 @@ func newFormView(f *survey.Form, a survey.Answers, now func() time.Time, u *ui, 
 		fv.sectionList = widget.NewList(
 			func() int { return len(fv.sections) },
 			func() fyne.CanvasObject {
+				// Two lines: the whole name, and its completion below in
+				// small type (on one line the names were cut: "4/4（已完…").
 				title := widget.NewLabel("十一、企业签字确认")
 				title.Truncation = fyne.TextTruncateEllipsis
-				state := widget.NewLabel("00/00 已完成")
-				state.SizeName = theme.SizeNameCaptionText
-				return container.NewVBox(title, state)
+				state := canvas.NewText("00/00 已完成", color.Black)
+				return container.New(sectionItemLayout{}, title, state)
 			},
 			func(id widget.ListItemID, o fyne.CanvasObject) {
 				c := o.(*fyne.Container)
-				fv.updateSectionItem(id, c.Objects[0].(*widget.Label), c.Objects[1].(*widget.Label))
+				fv.updateSectionItem(id, c.Objects[0].(*widget.Label), c.Objects[1].(*canvas.Text))
 			})
 		fv.sectionList.OnSelected = func(id widget.ListItemID) {
 			if id != fv.cur {
@@ -361,14 +365,43 @@ func (fv *formView) sectionState(i int) (string, widget.Importance) {
 	return text, widget.MediumImportance
 }
 
-func (fv *formView) updateSectionItem(id int, title, state *widget.Label) {
+func (fv *formView) updateSectionItem(id int, title *widget.Label, state *canvas.Text) {
 	if id >= len(fv.sections) {
 		return
 	}
 	title.SetText(fv.sections[id].title)
 	text, imp := fv.sectionState(id)
-	state.Importance = imp
-	state.SetText(text)
+	th := fyne.CurrentApp().Settings().Theme()
+	name := theme.ColorNameForeground
+	switch imp {
+	case widget.DangerImportance:
+		name = theme.ColorNameError
+	case widget.SuccessImportance:
+		name = theme.ColorNameSuccess
+	case widget.LowImportance:
+		name = theme.ColorNamePlaceHolder
+	}
+	state.Color = th.Color(name, fyne.CurrentApp().Settings().ThemeVariant())
+	state.TextSize = th.Size(theme.SizeNameCaptionText)
+	state.Text = text
+	state.Refresh()
+}
+
+// sectionItemLayout puts a section's completion right under its name,
+// inside the name label's bottom padding.
+type sectionItemLayout struct{}
+
+func (sectionItemLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	t, s := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(max(t.Width, s.Width+2*theme.InnerPadding()), t.Height+s.Height-theme.InnerPadding()/2)
+}
+
+func (sectionItemLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	t, s := objs[0].MinSize(), objs[1].MinSize()
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(size.Width, t.Height))
+	objs[1].Move(fyne.NewPos(theme.InnerPadding(), t.Height-theme.InnerPadding()/2))
+	objs[1].Resize(s)
 }
 
 // sectionSummary is the text of section i as shown in the list.

@@ -181,7 +181,7 @@ func (fv *formView) dateInput(path, cur string, set func(any), register func(fyn
 			return
 		}
 		start, _ := survey.ParseDay(e.Text)
-		fv.u.pickDay("选择日期", start, fv.now(), func(d string) { e.SetText(d) })
+		fv.picker = fv.u.pickDay("选择日期", start, fv.now(), func(d string) { e.SetText(d) })
 	}, fv)
 	today := newFocusButton("今天", nil, func() { e.SetText(survey.Today(fv.now())) }, fv)
 	fv.dateBtns[path] = pick

@@ -83,7 +83,7 @@ func (u *ui) printed(path string, openErr error) *appDialog {
 	})
 	d := u.newDialog("走访记录表", container.NewVBox(message(text), newFlow(openFile, openDir)), "", "知道了", nil)
 	d.show(nil)
-	u.lastPrint = path
+	u.lastPrint, u.lastPrintText = path, text
 	return d
 }
 

@@ -41,6 +41,7 @@ type rosterScreen struct {
 
 	results  []survey.Enterprise
 	statuses map[string]survey.VisitStatus
+	streets  []string // the street choices offered
 	deb      *debouncer
 	queries  int // queries applied, for tests and benchmarks
 	content  fyne.CanvasObject
@@ -86,6 +87,7 @@ func (r *rosterScreen) loadStreets() {
 			return // failed, or another district was chosen meanwhile
 		}
 		r.street.SetOptions(streets)
+		r.streets = streets
 		if cur := strings.TrimSpace(r.street.Text); cur != "" && !slices.Contains(streets, cur) {
 			r.street.SetText("")
 		}

@@ -151,6 +151,7 @@ func (u *ui) start() {
 // showHome makes the home screen the root page.
 func (u *ui) showHome() {
 	h := newHomeScreen(u)
+	u.home = h
 	u.nav.setRoot("首页", h.content, h.refresh)
 	u.nav.setWho(u.who())
 	h.refresh()
@@ -259,7 +260,13 @@ func captureFirstFrame(u *ui, path string, start time.Time, painted <-chan struc
 	}
 	fmt.Fprintf(os.Stderr, "first frame after %d ms\n", time.Since(start).Milliseconds())
 	waitIdle()
-	time.Sleep(200 * time.Millisecond) // let the loaded data be painted
+	// Let the loaded data be painted, and give the driver a few frames:
+	// rows that wrap (flowLayout, wrapped labels) learn their height at
+	// their real width on the first layout and settle on the next.
+	for range 3 {
+		onUIAndWait(func() { canvas.Refresh(u.win.Content()) })
+		time.Sleep(100 * time.Millisecond)
+	}
 	// The peak is taken here, after the background loading (roster index,
 	// counts) the first frame does not wait for, and before the capture,
 	// which a user never runs.
@@ -275,9 +282,12 @@ func captureFirstFrame(u *ui, path string, start time.Time, painted <-chan struc
 		onUIAndWait(func() {
 			c := software.NewCanvas()
 			c.SetScale(u.win.Canvas().Scale())
-			size := u.win.Canvas().Size()
+			// Sized before the content is set, so the content is laid out
+			// once, at the window's size (set first, it would be laid out
+			// at its minimum size, and rows that wrap would keep the
+			// height they had there).
+			c.Resize(u.win.Canvas().Size())
 			c.SetContent(u.win.Content())
-			c.Resize(size)
 			img = c.Capture()
 		})
 	}

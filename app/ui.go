@@ -29,7 +29,8 @@ type ui struct {
 	nav      *navigator      // show(title, content) with back; fullScreen(content) for questionnaire mode
 	dialogs  []*appDialog    // open dialogs, the top one last: Enter and Esc go to it
 	// printTo overrides printDir (tests); lastPrint is the last PDF written.
-	printTo, lastPrint string
+	printTo, lastPrint, lastPrintText string
+	home                              *homeScreen // the root page
 	// open opens a file or folder with the system's program (openPath;
 	// tests record instead).
 	open func(path string) error

@@ -563,13 +563,10 @@ func (s *visitScreen) askLeaveEdit(proceed func()) {
 	if n > 0 {
 		d.ok.SetText("查看问题")
 	}
-	discard := widget.NewButtonWithIcon("放弃修改", theme.DeleteIcon(), func() {
-		d.close()
+	d.addButton("放弃修改", theme.DeleteIcon(), widget.DangerImportance, func() {
 		s.discardEdit()
 		proceed()
 	})
-	discard.Importance = widget.DangerImportance
-	d.d.SetButtons([]fyne.CanvasObject{d.cancel, discard, d.ok})
 	d.show(nil)
 }
 

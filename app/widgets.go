@@ -313,11 +313,15 @@ func (s *focusSelect) FocusGained() {
 // page grows by a row when the window gets narrower (Fyne lays the parent
 // out again when a minimum size changes).
 type flowLayout struct {
-	width float32 // last width laid out at; 0 before the first layout
+	width    float32         // last width laid out at; 0 before the first layout
+	reported float32         // the height MinSize last returned
+	owner    *fyne.Container // the container using this layout
 }
 
 func newFlow(objs ...fyne.CanvasObject) *fyne.Container {
-	return container.New(&flowLayout{}, objs...)
+	l := &flowLayout{}
+	l.owner = container.New(l, objs...)
+	return l.owner
 }
 
 func (l *flowLayout) gaps() (h, v float32) {
@@ -352,7 +356,13 @@ func (l *flowLayout) rows(objs []fyne.CanvasObject, w float32, place bool) (heig
 
 func (l *flowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	l.width = size.Width
-	l.rows(objs, size.Width, true)
+	h := l.rows(objs, size.Width, true)
+	if h != l.reported && l.owner != nil {
+		// The height at this width differs from what the parent laid us
+		// out for: have the canvas look at our minimum size again (it
+		// does so on the next frame when it is marked dirty).
+		canvas.Refresh(l.owner)
+	}
 }
 
 func (l *flowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
@@ -368,7 +378,8 @@ func (l *flowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 		// corrects the height.
 		w = 600
 	}
-	return fyne.NewSize(widest, l.rows(objs, max(w, widest), false))
+	l.reported = l.rows(objs, max(w, widest), false)
+	return fyne.NewSize(widest, l.reported)
 }
 
 // optionItem is one choice of a choiceGroup: a radio or check mark and
