@@ -44,6 +44,10 @@ type ledgerScreen struct {
 	confirm    *appDialog
 	confirmMsg *widget.Label
 
+	// selectFirst shows the first item once the list is loaded (the
+	// screenshot of the page).
+	selectFirst bool
+
 	all      []survey.LedgerItem
 	items    []survey.LedgerItem // after the filter
 	names    map[string]string
@@ -130,6 +134,7 @@ func newLedgerScreen(u *ui) *ledgerScreen {
 	l.errLabel = widget.NewLabel("")
 	l.errLabel.Importance = widget.DangerImportance
 	l.errLabel.Wrapping = fyne.TextWrapWord
+	l.errLabel.Hide()
 	l.confirmMsg = message("")
 
 	followUp := widget.NewForm(widget.NewFormItem("新状态", l.newStatus), widget.NewFormItem("跟进说明", l.note))
@@ -254,6 +259,11 @@ func (l *ledgerScreen) applyFilter() {
 	l.count.SetText(fmt.Sprintf("共 %d 项，其中超期 %d 项", len(l.items), overdue))
 	l.list.UnselectAll()
 	l.list.Refresh()
+	if l.selectFirst && len(l.items) > 0 {
+		l.selectFirst = false
+		l.list.Select(0)
+		return
+	}
 	l.showItem(l.find(l.selected))
 }
 
@@ -272,8 +282,19 @@ func (l *ledgerScreen) selectItem(id string) {
 	l.showItem(l.find(id))
 }
 
+// say shows msg under the follow-up form ("" hides the line).
+func (l *ledgerScreen) say(msg string) {
+	l.errLabel.SetText(msg)
+	if msg == "" {
+		l.errLabel.Hide()
+	} else {
+		l.errLabel.Show()
+	}
+	l.detail.Refresh()
+}
+
 func (l *ledgerScreen) showItem(it *survey.LedgerItem) {
-	l.errLabel.SetText("")
+	l.say("")
 	defer l.detail.Refresh() // lay the rows out again at their new heights
 	if it == nil {
 		l.selected = ""
@@ -347,14 +368,14 @@ func (l *ledgerScreen) onSave() {
 	}
 	st, ok := statusFromLabel(l.newStatus.Selected)
 	if !ok {
-		l.errLabel.SetText("请选择新的状态")
+		l.say("请选择新的状态")
 		return
 	}
 	if strings.TrimSpace(l.note.Text) == "" {
-		l.errLabel.SetText("请填写跟进说明")
+		l.say("请填写跟进说明")
 		return
 	}
-	l.errLabel.SetText("")
+	l.say("")
 	l.confirmMsg.SetText(fmt.Sprintf("将为“%s”记录跟进：\n状态：%s → %s\n记录人：%s", it.Description, it.Status.Label(), st.Label(), l.u.profile.Name))
 	l.confirm = l.u.newDialog("确认跟进记录", l.confirmMsg, "确认记录", "取消", func() error { l.onConfirm(); return nil })
 	l.confirm.show(nil)

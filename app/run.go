@@ -37,8 +37,8 @@ type Options struct {
 	// this PNG file and exits.
 	Screenshot string
 	// ScreenshotPage picks the page to capture: "" or "home", "roster",
-	// "ledger", "settings", or "visit" (the visit form of the first
-	// enterprise, resuming its draft or starting one).
+	// "ledger", "settings", "sync", or "visit" (the visit form of the
+	// first enterprise, resuming its draft or starting one).
 	ScreenshotPage string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -164,9 +164,11 @@ func (u *ui) openPage(name string) error {
 	case "roster":
 		showRoster(u)
 	case "ledger":
-		showLedger(u)
+		showLedger(u).selectFirst = true
 	case "settings":
 		showSettings(u)
+	case "sync":
+		showSync(u)
 	case "visit":
 		return u.openFirstVisit()
 	default:
@@ -286,8 +288,14 @@ func captureFirstFrame(u *ui, path string, start time.Time, painted <-chan struc
 			// once, at the window's size (set first, it would be laid out
 			// at its minimum size, and rows that wrap would keep the
 			// height they had there).
-			c.Resize(u.win.Canvas().Size())
+			size := u.win.Canvas().Size()
+			c.Resize(size)
 			c.SetContent(u.win.Content())
+			// Two more layouts, as the GL driver's next frames would:
+			// wrapped labels know their height at a width only after
+			// they were laid out at it.
+			c.Resize(size.AddWidthHeight(0, 1))
+			c.Resize(size)
 			img = c.Capture()
 		})
 	}

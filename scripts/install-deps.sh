@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a target needs, skipping those already present.
-# Usage: scripts/install-deps.sh build|test|windows
+# Usage: scripts/install-deps.sh build|test|windows|windows-check
 # Run as root (or with sudo available); otherwise it prints what to install.
 set -euo pipefail
 
@@ -12,12 +12,16 @@ build_pkgs=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev
 # and screenshot its Chinese pages.
 test_pkgs=("${build_pkgs[@]}" xvfb xauth poppler-utils libreoffice-calc-nogui chromium fonts-noto-cjk)
 windows_pkgs=(gcc-mingw-w64-x86-64)
+# Wine runs the .exe for make windows-check (wine64 is the 64-bit loader;
+# Debian's wine package holds the wine command).
+windows_check_pkgs=("${windows_pkgs[@]}" wine wine64 xvfb xauth)
 
 case "${1:-build}" in
 build) want=("${build_pkgs[@]}") ;;
 test) want=("${test_pkgs[@]}") ;;
 windows) want=("${windows_pkgs[@]}") ;;
-*) echo "usage: $0 build|test|windows" >&2; exit 2 ;;
+windows-check) want=("${windows_check_pkgs[@]}") ;;
+*) echo "usage: $0 build|test|windows|windows-check" >&2; exit 2 ;;
 esac
 
 missing=()
