@@ -16,7 +16,7 @@ import (
 type appDialog struct {
 	u        *ui
 	d        *dialog.CustomDialog
-	errLabel *widget.Label
+	errLabel *textBlock
 	ok       *widget.Button // nil for a dialog with one button
 	cancel   *widget.Button
 	extra    map[string]*widget.Button // further buttons by text (addButton)
@@ -39,9 +39,8 @@ const dialogWidth = 520
 // button that closes it.
 func (u *ui) newDialog(title string, content fyne.CanvasObject, okText, cancelText string, submit func() error) *appDialog {
 	ad := &appDialog{u: u, submit: submit, width: dialogWidth}
-	ad.errLabel = widget.NewLabel("")
+	ad.errLabel = newTextBlock("")
 	ad.errLabel.Importance = widget.DangerImportance
-	ad.errLabel.Wrapping = fyne.TextWrapWord
 	ad.errLabel.Hide()
 	ad.cancel = widget.NewButton(cancelText, ad.dismiss)
 	buttons := []fyne.CanvasObject{ad.cancel}
@@ -178,12 +177,8 @@ func (u *ui) onTypedKey(k *fyne.KeyEvent) {
 	}
 }
 
-// message is a wrapped text for dialogs.
-func message(text string) *widget.Label {
-	l := widget.NewLabel(text)
-	l.Wrapping = fyne.TextWrapWord
-	return l
-}
+// message is a wrapped text for dialogs and pages.
+func message(text string) *textBlock { return newTextBlock(text) }
 
 // inform shows a message with one 知道了 button.
 func (u *ui) inform(title, text string) *appDialog {

@@ -59,13 +59,13 @@ type formView struct {
 	// "demands[1].demand_category"). Tests drive them by these names.
 	widgets     map[string]fyne.CanvasObject
 	rows        map[string]fyne.CanvasObject // the whole block of a field, for hiding
-	errLabels   map[string]*widget.Label
+	errLabels   map[string]*textBlock
 	calcs       map[string]*widget.Label
-	addBtns     map[string]*focusButton  // repeat path -> 添加
-	delBtns     map[string]*focusButton  // item path "demands[0]" -> 删除此条
-	dateBtns    map[string]*focusButton  // date path -> 选日期
-	imageStates map[string]*widget.Label // image path -> 已附加图片 / 未附加图片
-	order       []string                 // rendered input paths in form order
+	addBtns     map[string]*focusButton // repeat path -> 添加
+	delBtns     map[string]*focusButton // item path "demands[0]" -> 删除此条
+	dateBtns    map[string]*focusButton // date path -> 选日期
+	imageStates map[string]*textBlock   // image path -> 已附加图片 / 未附加图片
+	order       []string                // rendered input paths in form order
 
 	picker      *dayPicker // the last calendar opened, for tests
 	sectionList *widget.List
@@ -449,12 +449,12 @@ func (fv *formView) focusNext(path string) {
 func (fv *formView) render() {
 	fv.widgets = map[string]fyne.CanvasObject{}
 	fv.rows = map[string]fyne.CanvasObject{}
-	fv.errLabels = map[string]*widget.Label{}
+	fv.errLabels = map[string]*textBlock{}
 	fv.calcs = map[string]*widget.Label{}
 	fv.addBtns = map[string]*focusButton{}
 	fv.delBtns = map[string]*focusButton{}
 	fv.dateBtns = map[string]*focusButton{}
-	fv.imageStates = map[string]*widget.Label{}
+	fv.imageStates = map[string]*textBlock{}
 	fv.order = nil
 	var objs []fyne.CanvasObject
 	secs := []int{fv.cur}
@@ -469,7 +469,6 @@ func (fv *formView) render() {
 		if !fv.single || s.name != "" {
 			h := widget.NewLabelWithStyle(s.title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 			h.SizeName = theme.SizeNameSubHeadingText
-			h.Wrapping = fyne.TextWrapWord
 			objs = append(objs, h)
 		}
 		for _, fd := range s.fields {
@@ -496,7 +495,6 @@ func (fv *formView) fieldObjects(fs []survey.Field, prefix string, target survey
 		switch fd.Type {
 		case survey.TypeGroup:
 			h := widget.NewLabelWithStyle(fd.Label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			h.Wrapping = fyne.TextWrapWord
 			block = container.NewVBox(append([]fyne.CanvasObject{h}, fv.fieldObjects(fd.Fields, prefix, target)...)...)
 		case survey.TypeRepeat:
 			block = fv.repeatBlock(fd, path, target)
@@ -512,11 +510,10 @@ func (fv *formView) fieldObjects(fs []survey.Field, prefix string, target survey
 // inputBlock is the label, hint, input and error line of one field.
 func (fv *formView) inputBlock(fd *survey.Field, path string, target survey.Answers) fyne.CanvasObject {
 	if fd.Type == survey.TypeNote {
-		l := widget.NewLabel(fd.Label)
+		l := newTextBlock(fd.Label)
 		if fd.Hint != "" {
 			l.SetText(fd.Label + "\n" + fd.Hint)
 		}
-		l.Wrapping = fyne.TextWrapWord
 		l.Importance = widget.LowImportance
 		return l
 	}
@@ -524,12 +521,10 @@ func (fv *formView) inputBlock(fd *survey.Field, path string, target survey.Answ
 	if fd.Required {
 		title += " *"
 	}
-	label := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	label.Wrapping = fyne.TextWrapWord
+	label := boldText(title)
 	objs := []fyne.CanvasObject{label}
 	if fd.Hint != "" {
-		h := widget.NewLabel(fd.Hint)
-		h.Wrapping = fyne.TextWrapWord
+		h := newTextBlock(fd.Hint)
 		h.Importance = widget.LowImportance
 		h.SizeName = theme.SizeNameCaptionText
 		objs = append(objs, h)
@@ -537,9 +532,8 @@ func (fv *formView) inputBlock(fd *survey.Field, path string, target survey.Answ
 	in := fv.input(fd, path, target)
 	objs = append(objs, in)
 	if fd.Type != survey.TypeCalculate {
-		errl := widget.NewLabel("")
+		errl := newTextBlock("")
 		errl.Importance = widget.DangerImportance
-		errl.Wrapping = fyne.TextWrapWord
 		errl.Hide()
 		fv.errLabels[path] = errl
 		objs = append(objs, errl)
@@ -553,14 +547,12 @@ func (fv *formView) repeatBlock(fd *survey.Field, path string, target survey.Ans
 	items, _ := target[fd.Name].([]survey.Answers)
 	objs := []fyne.CanvasObject{}
 	if fd.Hint != "" {
-		h := widget.NewLabel(fd.Hint)
-		h.Wrapping = fyne.TextWrapWord
+		h := newTextBlock(fd.Hint)
 		h.Importance = widget.LowImportance
 		objs = append(objs, h)
 	}
 	if len(items) == 0 {
-		empty := widget.NewLabel("尚未填写，点击下方按钮添加。")
-		empty.Wrapping = fyne.TextWrapWord
+		empty := newTextBlock("尚未填写，点击下方按钮添加。")
 		objs = append(objs, empty)
 	}
 	for k, it := range items {
@@ -583,9 +575,8 @@ func (fv *formView) repeatBlock(fd *survey.Field, path string, target survey.Ans
 		add.Hide()
 	}
 	objs = append(objs, newFlow(add))
-	errl := widget.NewLabel("")
+	errl := newTextBlock("")
 	errl.Importance = widget.DangerImportance
-	errl.Wrapping = fyne.TextWrapWord
 	errl.Hide()
 	fv.errLabels[path] = errl
 	objs = append(objs, errl)

@@ -123,15 +123,13 @@ func (fv *formView) input(fd *survey.Field, path string, target survey.Answers) 
 		if name == "" {
 			name = str()
 		}
-		l := widget.NewLabel(name)
-		l.Wrapping = fyne.TextWrapWord
+		l := newTextBlock(name)
 		fv.widgets[path] = l
 		return l
 	case survey.TypeImage:
 		return fv.imageInput(fd, path, target, str, register)
 	}
-	l := widget.NewLabel(str())
-	l.Wrapping = fyne.TextWrapWord
+	l := newTextBlock(str())
 	fv.widgets[path] = l
 	return l
 }
@@ -196,8 +194,7 @@ func (fv *formView) dateInput(path, cur string, set func(any), register func(fyn
 // imageInput is a 选择图片 button that stores the file as an attachment and
 // keeps its id as the answer.
 func (fv *formView) imageInput(fd *survey.Field, path string, target survey.Answers, str func() string, register func(fyne.CanvasObject)) fyne.CanvasObject {
-	state := widget.NewLabel("未附加图片")
-	state.Wrapping = fyne.TextWrapWord
+	state := newTextBlock("未附加图片")
 	fv.imageStates[path] = state
 	if str() != "" {
 		state.SetText("已附加图片")
@@ -216,7 +213,7 @@ func (fv *formView) imageInput(fd *survey.Field, path string, target survey.Answ
 }
 
 // loadImage reads a picked image file off the UI goroutine, then stores it.
-func (fv *formView) loadImage(fd *survey.Field, path string, target survey.Answers, file string, state *widget.Label) {
+func (fv *formView) loadImage(fd *survey.Field, path string, target survey.Answers, file string, state *textBlock) {
 	var data []byte
 	runInBackground(func() error {
 		var err error
@@ -233,7 +230,7 @@ func (fv *formView) loadImage(fd *survey.Field, path string, target survey.Answe
 
 // setImage stores a picked image in the background and, once stored,
 // answers the field with its attachment id.
-func (fv *formView) setImage(fd *survey.Field, path string, target survey.Answers, data []byte, mediaType string, state *widget.Label) {
+func (fv *formView) setImage(fd *survey.Field, path string, target survey.Answers, data []byte, mediaType string, state *textBlock) {
 	state.SetText("正在保存图片…")
 	var id string
 	runInBackground(func() error {

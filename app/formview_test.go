@@ -214,7 +214,7 @@ func TestFormViewImageAndEnterprise(t *testing.T) {
 	fv.onChange = func() { changes++ }
 	u.win.SetContent(fv.content)
 	fv.setEnterpriseName("青岛顺丰速运有限公司")
-	if got := fv.widgets["enterprise"].(*widget.Label).Text; got != "青岛顺丰速运有限公司" {
+	if got := fv.widgets["enterprise"].(*textBlock).Text; got != "青岛顺丰速运有限公司" {
 		t.Errorf("enterprise field shows %q", got)
 	}
 	if got := fv.sectionSummary(0); got != "一、现场　0/2" {

@@ -38,18 +38,18 @@ type homeData struct {
 // homeScreen shows the campaign phase, my enterprises and what is overdue.
 type homeScreen struct {
 	u           *ui
-	campaign    *widget.Label
-	phase       *widget.Label
-	counts      *widget.Label
+	campaign    *textBlock
+	phase       *textBlock
+	counts      *textBlock
 	mine        *widget.List
-	mineEmpty   *widget.Label
+	mineEmpty   *textBlock
 	firstRun    *fyne.Container // what to do while the roster is empty
 	importBtn   *widget.Button
 	downBtn     *widget.Button
 	addBtn      *widget.Button
 	overdue     *widget.List
 	overdueHead *widget.Label
-	trustWarn   *widget.Label // the trust file expires soon: push or import a new one
+	trustWarn   *textBlock // the trust file expires soon: push or import a new one
 	rosterBtn   *widget.Button
 	ledgerBtn   *widget.Button
 	syncBtn     *widget.Button
@@ -60,17 +60,13 @@ type homeScreen struct {
 
 func newHomeScreen(u *ui) *homeScreen {
 	h := &homeScreen{u: u}
-	h.campaign = widget.NewLabelWithStyle(u.campaign.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	h.campaign = boldText(u.campaign.Name)
 	h.campaign.SizeName = theme.SizeNameSubHeadingText
-	h.campaign.Wrapping = fyne.TextWrapWord
-	h.phase = widget.NewLabel(phaseText(u))
-	h.trustWarn = widget.NewLabel("")
-	h.trustWarn.Wrapping = fyne.TextWrapWord
+	h.phase = newTextBlock(phaseText(u))
+	h.trustWarn = newTextBlock("")
 	h.trustWarn.Importance = widget.WarningImportance
 	h.trustWarn.Hide()
-	h.phase.Wrapping = fyne.TextWrapWord
-	h.counts = widget.NewLabel("正在读取……")
-	h.counts.Wrapping = fyne.TextWrapWord
+	h.counts = newTextBlock("正在读取……")
 
 	h.rosterBtn = widget.NewButtonWithIcon("企业名录", theme.SearchIcon(), func() { showRoster(u) })
 	h.ledgerBtn = widget.NewButtonWithIcon("工作台帐", theme.ListIcon(), func() { showLedger(u) })
@@ -104,8 +100,7 @@ func newHomeScreen(u *ui) *homeScreen {
 			showEnterprise(u, h.data.rows[id].ent)
 		}
 	}
-	h.mineEmpty = widget.NewLabel("还没有分配给本机的企业。可在“企业名录”中查找企业并开始走访。")
-	h.mineEmpty.Wrapping = fyne.TextWrapWord
+	h.mineEmpty = newTextBlock("还没有分配给本机的企业。可在“企业名录”中查找企业并开始走访。")
 	h.mineEmpty.Hide()
 	// A fresh laptop has an empty roster: say where one comes from.
 	h.importBtn = widget.NewButtonWithIcon("导入企业名录文件", theme.FolderOpenIcon(), func() { showSettings(u).onImport() })
@@ -114,11 +109,10 @@ func newHomeScreen(u *ui) *homeScreen {
 	h.addBtn = widget.NewButtonWithIcon("手工新增企业", theme.ContentAddIcon(), func() {
 		u.askAddEnterprise(func(survey.Enterprise) { h.refresh() })
 	})
-	firstRunText := widget.NewLabel("企业名录还是空的，先要有要走访的企业：\n" +
+	firstRunText := newTextBlock("企业名录还是空的，先要有要走访的企业：\n" +
 		"· 区总工会给了名录表格（.csv 或 .xlsx）：点“导入企业名录文件”，也可以在“设置”里导入；\n" +
 		"· 区总工会下发了同步包（U盘里的 .zfb 文件）：点“导入区总工会下发包”，在“同步”页导入；\n" +
 		"· 要走访的企业不在名录里：点“手工新增企业”，填写企业名称和统一社会信用代码。")
-	firstRunText.Wrapping = fyne.TextWrapWord
 	h.firstRun = container.NewVBox(firstRunText, newFlow(h.importBtn, h.downBtn, h.addBtn))
 	h.firstRun.Hide()
 

@@ -28,11 +28,11 @@ const (
 type ledgerScreen struct {
 	u          *ui
 	filter     *widget.Select
-	count      *widget.Label
+	count      *textBlock
 	list       *widget.List
-	title      *widget.Label
+	title      *textBlock
 	info       *widget.Form
-	fields     map[string]*widget.Label // 状态, 期限, 涉及职工, 紧急程度, 责任人
+	fields     map[string]*textBlock // 状态, 期限, 涉及职工, 紧急程度, 责任人
 	logHead    *widget.Label
 	logBox     *fyne.Container // one label per follow-up
 	logText    *widget.Label   // "暂无跟进记录", or the entries joined (tests read it)
@@ -40,9 +40,9 @@ type ledgerScreen struct {
 	newStatus  *widget.Select
 	note       *entry
 	saveBtn    *widget.Button
-	errLabel   *widget.Label
+	errLabel   *textBlock
 	confirm    *appDialog
-	confirmMsg *widget.Label
+	confirmMsg *textBlock
 
 	// selectFirst shows the first item once the list is loaded (the
 	// screenshot of the page).
@@ -71,7 +71,7 @@ func newLedgerScreen(u *ui) *ledgerScreen {
 	}
 	l.filter = widget.NewSelect(opts, nil)
 	l.filter.SetSelected(filterOpen)
-	l.count = widget.NewLabel("")
+	l.count = newTextBlock("")
 
 	l.list = widget.NewList(
 		func() int { return len(l.items) },
@@ -105,16 +105,14 @@ func newLedgerScreen(u *ui) *ledgerScreen {
 		}
 	}
 
-	l.title = widget.NewLabelWithStyle("请在左侧选择台帐事项", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	l.title.Wrapping = fyne.TextWrapWord
+	l.title = boldText("请在左侧选择台帐事项")
 	// One row per fact: the old single multi-line label was laid out
 	// before its wrapped height was known, so 涉及职工, 责任人 and the log
 	// were drawn over each other.
-	l.fields = map[string]*widget.Label{}
+	l.fields = map[string]*textBlock{}
 	l.info = widget.NewForm()
 	for _, k := range ledgerFields {
-		v := widget.NewLabel("")
-		v.Wrapping = fyne.TextWrapWord
+		v := newTextBlock("")
 		l.fields[k] = v
 		l.info.Append(k, v)
 	}
@@ -131,9 +129,8 @@ func newLedgerScreen(u *ui) *ledgerScreen {
 	l.note.SetPlaceHolder("跟进情况，例如：已与企业协商，约定下月补发工资")
 	l.saveBtn = widget.NewButtonWithIcon("记录跟进", theme.ConfirmIcon(), l.onSave)
 	l.saveBtn.Importance = widget.HighImportance
-	l.errLabel = widget.NewLabel("")
+	l.errLabel = newTextBlock("")
 	l.errLabel.Importance = widget.DangerImportance
-	l.errLabel.Wrapping = fyne.TextWrapWord
 	l.errLabel.Hide()
 	l.confirmMsg = message("")
 
@@ -144,7 +141,6 @@ func newLedgerScreen(u *ui) *ledgerScreen {
 	rightScroll := newPageScroll(container.NewPadded(l.detail))
 	l.note.outer = rightScroll
 	right := rightScroll
-	l.count.Wrapping = fyne.TextWrapWord
 	left := container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel("筛选"), nil, l.filter), l.count), nil, nil, nil, l.list)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.5
@@ -317,6 +313,9 @@ func (l *ledgerScreen) showItem(it *survey.LedgerItem) {
 		"紧急程度": l.urgencyLabel(it.Urgency),
 		"责任人":  it.Owner,
 	} {
+		if v == "" {
+			v = "—"
+		}
 		l.fields[k].SetText(v)
 	}
 	if it.Overdue(l.u.now()) {

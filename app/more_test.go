@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"zoufang/profile"
@@ -239,5 +240,30 @@ func TestPrintSaysWhereThePDFIs(t *testing.T) {
 	u.printed(u.lastPrint, &exec.Error{Name: "xdg-open", Err: exec.ErrNotFound})
 	if !strings.Contains(u.lastPrintText, "本机找不到打开这类文件的程序") || strings.Contains(u.lastPrintText, "xdg-open") {
 		t.Errorf("dialog says %q", u.lastPrintText)
+	}
+}
+
+// TestTextBlockKeepsPunctuationOffLineStarts: wrapped text on screen
+// follows the PDF's rule; Fyne's own wrapping started lines with ，、；.
+func TestTextBlockKeepsPunctuationOffLineStarts(t *testing.T) {
+	newTestUI(t)
+	in := strings.Repeat("三月工资推迟发放，部分职工社保断缴；加班费、夜班补贴未按规定计算。", 4)
+	tb := newTextBlock(in)
+	for w := float32(120); w <= 700; w += 37 {
+		tb.Resize(fyne.NewSize(w, 400))
+		for i, l := range strings.Split(tb.label.Text, "\n") {
+			if strings.ContainsAny(string([]rune(l)[:1]), "，。、；：？！）") {
+				t.Errorf("width %.0f, line %d starts with punctuation: %q", w, i, l)
+			}
+			if lw := fyne.MeasureText(l, tb.textSize(), tb.TextStyle).Width; lw > w-2*theme.InnerPadding()+1 {
+				t.Errorf("width %.0f, line %q is %.0f wide", w, l, lw)
+			}
+		}
+		if got := strings.ReplaceAll(tb.label.Text, "\n", ""); got != in {
+			t.Fatalf("width %.0f: text changed", w)
+		}
+		if m := tb.MinSize().Width; m > 60 {
+			t.Errorf("min width %.0f: a long text would widen the page", m)
+		}
 	}
 }

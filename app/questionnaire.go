@@ -25,8 +25,8 @@ type questionnaire struct {
 	fv   *formView
 
 	heading   *widget.Label
-	count     *widget.Label
-	message   *widget.Label
+	count     *textBlock
+	message   *textBlock
 	submitBtn *widget.Button
 	exitBtn   *widget.Button
 	pinEntry  *entry     // of the open exit dialog, for tests
@@ -58,10 +58,8 @@ func newQuestionnaire(u *ui, v survey.Visit, kind survey.RespondentKind) (*quest
 	q.heading = widget.NewLabelWithStyle(f.Title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	q.heading.SizeName = theme.SizeNameHeadingText
 	q.heading.Wrapping = fyne.TextWrapWord
-	q.count = widget.NewLabel("")
-	q.count.Wrapping = fyne.TextWrapWord
-	q.message = widget.NewLabel("")
-	q.message.Wrapping = fyne.TextWrapWord
+	q.count = newTextBlock("")
+	q.message = newTextBlock("")
 	q.message.Hide()
 	submit := "提交"
 	if kind == survey.RespondentWorker {

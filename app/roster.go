@@ -35,7 +35,7 @@ type rosterScreen struct {
 	industry    *widget.SelectEntry
 	clearBtn    *widget.Button
 	addBtn      *widget.Button // 新增企业: an enterprise missing from the roster
-	resultCount *widget.Label
+	resultCount *textBlock
 	list        *widget.List
 	detail      *enterpriseDetail
 
@@ -117,8 +117,7 @@ func newRosterScreen(u *ui) *rosterScreen {
 	r.industry.OnChanged = func(string) { r.onSearch() }
 	r.clearBtn = widget.NewButtonWithIcon("清除条件", theme.ContentClearIcon(), r.onClear)
 	r.addBtn = widget.NewButtonWithIcon("新增企业", theme.ContentAddIcon(), func() { r.u.askAddEnterprise(r.added) })
-	r.resultCount = widget.NewLabel("")
-	r.resultCount.Wrapping = fyne.TextWrapWord
+	r.resultCount = newTextBlock("")
 
 	r.list = widget.NewList(
 		func() int { return len(r.results) },
@@ -145,7 +144,7 @@ func newRosterScreen(u *ui) *rosterScreen {
 	r.detail = newEnterpriseDetail(u)
 
 	filters := container.NewGridWithColumns(3, r.district, r.street, r.industry)
-	top := container.NewVBox(r.search, filters, container.NewBorder(nil, nil, nil, newFlow(r.clearBtn, r.addBtn), r.resultCount))
+	top := container.NewVBox(r.search, filters, container.NewBorder(nil, nil, nil, container.NewHBox(r.clearBtn, r.addBtn), r.resultCount))
 	left := container.NewBorder(top, nil, nil, nil, r.list)
 	split := container.NewHSplit(left, r.detail.content)
 	split.Offset = 0.55
@@ -226,10 +225,10 @@ func (r *rosterScreen) onClear() {
 type enterpriseDetail struct {
 	u        *ui
 	ent      *survey.Enterprise
-	title    *widget.Label
+	title    *textBlock
 	info     *widget.Form
-	fields   map[string]*widget.Label
-	visits   *widget.Label
+	fields   map[string]*textBlock
+	visits   *textBlock
 	startBtn *widget.Button
 	viewBtn  *widget.Button
 	draft    *survey.Visit // newest draft, if any
@@ -241,19 +240,16 @@ type enterpriseDetail struct {
 var detailFields = []string{"统一社会信用代码", "所属区市", "镇街", "行业", "职工人数", "是否建会", "联系人", "联系电话", "地址"}
 
 func newEnterpriseDetail(u *ui) *enterpriseDetail {
-	d := &enterpriseDetail{u: u, fields: map[string]*widget.Label{}}
-	d.title = widget.NewLabelWithStyle("请在左侧选择企业", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d := &enterpriseDetail{u: u, fields: map[string]*textBlock{}}
+	d.title = boldText("请在左侧选择企业")
 	d.title.SizeName = theme.SizeNameSubHeadingText
-	d.title.Wrapping = fyne.TextWrapWord
 	d.info = widget.NewForm()
 	for _, f := range detailFields {
-		l := widget.NewLabel("")
-		l.Wrapping = fyne.TextWrapWord
+		l := newTextBlock("")
 		d.fields[f] = l
 		d.info.Append(f, l)
 	}
-	d.visits = widget.NewLabel("")
-	d.visits.Wrapping = fyne.TextWrapWord
+	d.visits = newTextBlock("")
 	d.startBtn = widget.NewButtonWithIcon("开始走访", theme.DocumentCreateIcon(), d.onStart)
 	d.startBtn.Importance = widget.HighImportance
 	d.viewBtn = widget.NewButtonWithIcon("查看走访记录", theme.DocumentIcon(), d.onView)

@@ -55,9 +55,9 @@ var (
 )
 
 // runScreenshot runs bin with --screenshot and returns the decoded PNG.
-func runScreenshot(tb testing.TB, bin, data, page, out string, demo bool) (image.Image, shotResult) {
+func runScreenshot(tb testing.TB, bin, data, page, out string, demo bool, extra ...string) (image.Image, shotResult) {
 	tb.Helper()
-	args := []string{"--data", data, "--screenshot", out, "--screenshot-page", page}
+	args := append([]string{"--data", data, "--screenshot", out, "--screenshot-page", page}, extra...)
 	if demo {
 		args = append(args, "--demo")
 	}
@@ -121,23 +121,23 @@ func inkRatio(img image.Image) float64 {
 	return float64(dark) / float64(total)
 }
 
-// TestScreenshots renders the home screen and the visit form in a real
-// window (GL driver, embedded font) on demo data and checks the images are
-// not blank. With ZOUFANG_UPDATE_SCREENSHOTS=1 it writes them to
-// docs/screenshots/ for the README.
+// TestScreenshots renders the main pages in a real window (GL driver,
+// embedded font) on demo data at 1024x600, the smallest laptop screen,
+// and checks the images are not blank. With ZOUFANG_UPDATE_SCREENSHOTS=1
+// it writes them to docs/screenshots/ for the README.
 func TestScreenshots(t *testing.T) {
 	if os.Getenv("DISPLAY") == "" {
 		t.Skip("no DISPLAY: run under Xvfb (make test does)")
 	}
 	bin := buildBinary(t)
 	data := t.TempDir()
-	for _, page := range []string{"home", "visit"} {
+	for _, page := range []string{"home", "visit", "ledger", "roster"} {
 		t.Run(page, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), page+".png")
-			img, res := runScreenshot(t, bin, data, page, out, true)
+			img, res := runScreenshot(t, bin, data, page, out, true, "--window", "1024x600")
 			b := img.Bounds()
-			if b.Dx() < 800 || b.Dy() < 600 {
-				t.Errorf("screenshot %dx%d, want at least 800x600", b.Dx(), b.Dy())
+			if b.Dx() != 1024 || b.Dy() != 600 {
+				t.Errorf("screenshot %dx%d, want 1024x600: the page asked for a larger window", b.Dx(), b.Dy())
 			}
 			if blankImage(img) {
 				t.Fatal("screenshot is blank")

@@ -29,9 +29,9 @@ type settingsScreen struct {
 	largeFont  *widget.Check
 	openPrints *widget.Button
 	saveBtn    *widget.Button
-	errLabel   *widget.Label
+	errLabel   *textBlock
 	importBtn  *widget.Button
-	lastImport *widget.Label
+	lastImport *textBlock
 	content    fyne.CanvasObject
 }
 
@@ -60,17 +60,14 @@ func newSettingsScreen(u *ui) *settingsScreen {
 	s.largeFont.SetChecked(p.LargeFont)
 	s.saveBtn = widget.NewButtonWithIcon("保存调查员信息", theme.DocumentSaveIcon(), s.onSave)
 	s.saveBtn.Importance = widget.HighImportance
-	s.errLabel = widget.NewLabel("")
-	s.errLabel.Wrapping = fyne.TextWrapWord
+	s.errLabel = newTextBlock("")
 
 	s.importBtn = widget.NewButtonWithIcon("导入企业名录（.csv / .xlsx）", theme.FolderOpenIcon(), s.onImport)
-	s.lastImport = widget.NewLabel("")
-	s.lastImport.Wrapping = fyne.TextWrapWord
+	s.lastImport = newTextBlock("")
 
 	s.printAll = widget.NewButtonWithIcon("批量打印已完成的走访记录", theme.DocumentPrintIcon(), s.onPrintAll)
 	s.openPrints = widget.NewButtonWithIcon("打开走访记录表文件夹", theme.FolderOpenIcon(), func() { u.openPrintFolder() })
-	printHelp := widget.NewLabel("打印生成的 PDF 保存在：" + u.printDir())
-	printHelp.Wrapping = fyne.TextWrapWord
+	printHelp := newTextBlock("打印生成的 PDF 保存在：" + u.printDir())
 
 	prof := widget.NewForm(
 		widget.NewFormItem("调查员姓名", s.name),
@@ -79,10 +76,8 @@ func newSettingsScreen(u *ui) *settingsScreen {
 		widget.NewFormItem("新的退出密码", s.pin),
 		widget.NewFormItem("确认新密码", s.pin2),
 	)
-	dev := widget.NewLabel(fmt.Sprintf("设备编号：%s\n设备指纹：%s（登记本机时与区总工会核对）\n数据目录：%s", u.device.DeviceID, u.device.Fingerprint, u.dataDir))
-	dev.Wrapping = fyne.TextWrapWord
-	importHelp := widget.NewLabel("名录表格第一行为表头，可包含：企业名称、统一社会信用代码、所属区市、镇街、行业、职工人数、是否建会、联系人、联系电话、地址。按统一社会信用代码更新已有企业；有错误的行会列出行号和原因。")
-	importHelp.Wrapping = fyne.TextWrapWord
+	dev := newTextBlock(fmt.Sprintf("设备编号：%s\n设备指纹：%s（登记本机时与区总工会核对）\n数据目录：%s", u.device.DeviceID, u.device.Fingerprint, u.dataDir))
+	importHelp := newTextBlock("名录表格第一行为表头，可包含：企业名称、统一社会信用代码、所属区市、镇街、行业、职工人数、是否建会、联系人、联系电话、地址。按统一社会信用代码更新已有企业；有错误的行会列出行号和原因。")
 	body := container.NewVBox(
 		heading("调查员信息"), prof, s.errLabel, newFlow(s.saveBtn),
 		widget.NewSeparator(), heading("显示"), s.largeFont,

@@ -23,7 +23,7 @@ type setupScreen struct {
 	team     *entry
 	pin      *entry
 	pin2     *entry
-	errLabel *widget.Label
+	errLabel *textBlock
 	saveBtn  *widget.Button
 	demoBtn  *widget.Button
 	content  fyne.CanvasObject
@@ -48,16 +48,14 @@ func newSetupScreen(u *ui) *setupScreen {
 	s.pin.SetPlaceHolder("4 到 6 位数字")
 	s.pin2 = newPasswordEntry()
 	s.pin2.SetPlaceHolder("再输入一次")
-	s.errLabel = widget.NewLabel("")
+	s.errLabel = newTextBlock("")
 	s.errLabel.Importance = widget.DangerImportance
-	s.errLabel.Wrapping = fyne.TextWrapWord
 	s.saveBtn = widget.NewButton("保存并开始", s.onSave)
 	s.saveBtn.Importance = widget.HighImportance
 	s.demoBtn = widget.NewButton("使用演示数据", s.onDemo)
 	s.pin2.OnSubmitted = func(string) { s.onSave() }
 
-	intro := widget.NewLabel("欢迎使用职工走访调查工具。请先填写调查员信息。问卷模式的退出密码用于把电脑交给职工填写问卷后，只有调查员才能退出问卷模式。")
-	intro.Wrapping = fyne.TextWrapWord
+	intro := newTextBlock("欢迎使用职工走访调查工具。请先填写调查员信息。问卷模式的退出密码用于把电脑交给职工填写问卷后，只有调查员才能退出问卷模式。")
 	form := widget.NewForm(
 		widget.NewFormItem("调查员姓名", s.name),
 		widget.NewFormItem("所属区市", s.district),
@@ -65,8 +63,7 @@ func newSetupScreen(u *ui) *setupScreen {
 		widget.NewFormItem("问卷模式退出密码", s.pin),
 		widget.NewFormItem("确认退出密码", s.pin2),
 	)
-	fp := widget.NewLabel("本机设备指纹：" + u.device.Fingerprint)
-	fp.Wrapping = fyne.TextWrapWord
+	fp := newTextBlock("本机设备指纹：" + u.device.Fingerprint)
 	body := container.NewVBox(intro, form, s.errLabel, newFlow(s.saveBtn, s.demoBtn), widget.NewSeparator(), fp)
 	scroll := newPageScroll(container.NewPadded(body))
 	for _, e := range []*entry{s.name, s.team, s.pin, s.pin2} {

@@ -24,13 +24,13 @@ import (
 type syncScreen struct {
 	u          *ui
 	lap        *laptop.Laptop // nil when the identity cannot be read
-	device     *widget.Label
+	device     *textBlock
 	requestBtn *widget.Button
-	message    *widget.Label
+	message    *textBlock
 
-	trust     *widget.Label
+	trust     *textBlock
 	trustBtn  *widget.Button
-	summary   *widget.Label
+	summary   *textBlock
 	exportBtn *widget.Button
 	pushBtn   *widget.Button
 	importBtn *widget.Button
@@ -50,19 +50,14 @@ func showSync(u *ui) *syncScreen {
 
 func newSyncScreen(u *ui) *syncScreen {
 	s := &syncScreen{u: u}
-	s.device = widget.NewLabel(fmt.Sprintf("设备编号：%s\n设备指纹：%s", u.device.DeviceID, u.device.Fingerprint))
-	s.device.Wrapping = fyne.TextWrapWord
+	s.device = newTextBlock(fmt.Sprintf("设备编号：%s\n设备指纹：%s", u.device.DeviceID, u.device.Fingerprint))
 	s.requestBtn = widget.NewButtonWithIcon("生成登记申请文件", theme.DocumentSaveIcon(), s.onRequest)
-	s.message = widget.NewLabel("")
-	s.message.Wrapping = fyne.TextWrapWord
-	help := widget.NewLabel("第一次同步前，需要在区总工会登记本机：生成登记申请文件，用U盘交给区总工会，并当面核对屏幕上的设备指纹。")
-	help.Wrapping = fyne.TextWrapWord
+	s.message = newTextBlock("")
+	help := newTextBlock("第一次同步前，需要在区总工会登记本机：生成登记申请文件，用U盘交给区总工会，并当面核对屏幕上的设备指纹。")
 
-	s.trust = widget.NewLabel("")
-	s.trust.Wrapping = fyne.TextWrapWord
+	s.trust = newTextBlock("")
 	s.trustBtn = widget.NewButtonWithIcon("导入信任文件", theme.FolderOpenIcon(), func() { s.openFile("选择区总工会的信任文件", s.importTrust) })
-	s.summary = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	s.summary.Wrapping = fyne.TextWrapWord
+	s.summary = boldText("")
 	s.exportBtn = widget.NewButtonWithIcon("导出到U盘", theme.DownloadIcon(), s.onExport)
 	s.pushBtn = widget.NewButtonWithIcon("上传", theme.UploadIcon(), s.push)
 	s.importBtn = widget.NewButtonWithIcon("导入回执/下发包", theme.FolderOpenIcon(), func() { s.openFile("选择回执或下发包", s.importFile) })

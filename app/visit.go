@@ -50,7 +50,7 @@ type visitScreen struct {
 
 	status    *widget.Label
 	saveState *widget.Label
-	message   *widget.Label // result of finalize, sign-off, edits; problem count
+	message   *textBlock // result of finalize, sign-off, edits; problem count
 	fv        *formView
 
 	finalizeBtn   *widget.Button
@@ -62,8 +62,8 @@ type visitScreen struct {
 	questBtn      *widget.Button
 	entQuestBtn   *widget.Button
 	extrasBtn     *widget.Button // 台帐与问卷: opens the ledger items and counts
-	ledger        *widget.Label  // shown by extrasBtn
-	responses     *widget.Label
+	ledger        *textBlock     // shown by extrasBtn
+	responses     *textBlock
 	header        *fyne.Container
 	frame         *fyne.Container // header and form
 
@@ -99,8 +99,7 @@ func newVisitScreen(u *ui, v survey.Visit) *visitScreen {
 	s.status = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.saveState = widget.NewLabel("")
 	s.saveState.Importance = widget.LowImportance
-	s.message = widget.NewLabel("")
-	s.message.Wrapping = fyne.TextWrapWord
+	s.message = newTextBlock("")
 	s.message.Hide()
 
 	s.fv = newFormView(f, cloneAnswers(s.v.Answers), u.now, u, false)
@@ -126,10 +125,8 @@ func newVisitScreen(u *ui, v survey.Visit) *visitScreen {
 	})
 	s.entQuestBtn = widget.NewButtonWithIcon("经营者问卷", theme.DocumentIcon(), func() { showEnterpriseQuestionnaire(u, s.v, s.loadExtras) })
 	s.extrasBtn = widget.NewButtonWithIcon("台帐与问卷", theme.ListIcon(), s.showExtras)
-	s.ledger = widget.NewLabel("")
-	s.ledger.Wrapping = fyne.TextWrapWord
-	s.responses = widget.NewLabel("")
-	s.responses.Wrapping = fyne.TextWrapWord
+	s.ledger = newTextBlock("")
+	s.responses = newTextBlock("")
 
 	// One wrapping row: the state, then the actions; it takes a second
 	// row only when the window is too narrow, so the form keeps the

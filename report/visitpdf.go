@@ -23,6 +23,7 @@ import (
 	"github.com/jung-kurt/gofpdf"
 
 	"zoufang/assets"
+	"zoufang/linebreak"
 	"zoufang/survey"
 )
 
@@ -181,63 +182,13 @@ func (r *renderer) runeWidth(c rune) float64 {
 	return w
 }
 
-func isCJK(c rune) bool {
-	return (c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFF00 && c <= 0xFFEF) || (c >= 0x3000 && c <= 0x303F)
-}
 
-// wrap breaks s into lines no wider than w in the current font. It breaks
-// anywhere between CJK characters and at spaces between Latin words (a word
-// longer than the line is broken where it overflows). gofpdf's SplitText is
-// not used: it drops the character at every break between CJK characters.
+// wrap breaks s into lines no wider than w in the current font, by the
+// rules of package linebreak (no line starts with ，。、； and the like).
+// gofpdf's SplitText is not used: it drops the character at every break
+// between CJK characters.
 func (r *renderer) wrap(s string, w float64) []string {
-	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
-	s = strings.ReplaceAll(s, "\t", " ")
-	var lines []string
-	var cur []rune
-	curW := 0.0
-	lastBreak := -1 // cur may be cut before index lastBreak
-	flush := func() {
-		lines = append(lines, strings.TrimRight(string(cur), " "))
-		cur, curW, lastBreak = cur[:0:0], 0, -1
-	}
-	for _, c := range s {
-		if c == '\n' {
-			flush()
-			continue
-		}
-		cw := r.runeWidth(c)
-		if curW+cw > w && len(cur) > 0 {
-			if c == ' ' || isCJK(c) || lastBreak <= 0 {
-				flush()
-			} else {
-				rest := append([]rune(nil), cur[lastBreak:]...)
-				cur = cur[:lastBreak]
-				flush()
-				for len(rest) > 0 && rest[0] == ' ' {
-					rest = rest[1:]
-				}
-				cur = rest
-				for _, rc := range cur {
-					curW += r.runeWidth(rc)
-				}
-			}
-			if c == ' ' {
-				continue
-			}
-		}
-		if isCJK(c) {
-			lastBreak = len(cur)
-		}
-		cur = append(cur, c)
-		curW += cw
-		if c == ' ' || isCJK(c) {
-			lastBreak = len(cur)
-		}
-	}
-	if len(cur) > 0 || len(lines) == 0 {
-		flush()
-	}
-	return lines
+	return linebreak.Wrap(s, w, r.runeWidth)
 }
 
 // header draws the running header of the current record.

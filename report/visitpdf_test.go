@@ -282,3 +282,19 @@ func BenchmarkWriteVisitPDFBatch100(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "pdf-bytes")
 }
+
+// TestWrapKeepsPunctuationOffLineStarts: in the PDF's 诉求内容 no line
+// starts with ，、； (it did: the old wrap broke anywhere between CJK).
+func TestWrapKeepsPunctuationOffLineStarts(t *testing.T) {
+	r := &renderer{pdf: newDoc(), widths: map[widthKey]float64{}}
+	r.pdf.AddPage()
+	r.font("", bodyPt)
+	in := strings.Repeat("三月工资推迟发放，部分职工社保断缴；加班费、夜班补贴未按规定计算。", 6)
+	for _, w := range []float64{20, 31, 47, 50, 63, 88} {
+		for i, l := range r.wrap(in, w) {
+			if strings.ContainsAny(string([]rune(l)[:1]), "，。、；：？！）") {
+				t.Errorf("width %v, line %d starts with punctuation: %q", w, i, l)
+			}
+		}
+	}
+}
