@@ -90,11 +90,18 @@ func inForm(fv *formView, o fyne.CanvasObject) bool {
 // record read "TEST人事经理", and "6" + "7" became "76".
 func TestTabPutsTheCursorAfterTheText(t *testing.T) {
 	u := newTestUI(t)
-	s, _ := openNewVisit(t, u, "顺丰")
+	s, ent := openNewVisit(t, u, "顺丰")
 	f := filler{t: t, fv: s.fv}
 	f.text("received_by_name", "王经理")
 	f.text("received_by_title", "人事经理")
 	f.text("workers_interviewed", "6")
+	// Reopen: the inputs now start with stored text, as on the next day.
+	waitIdle()
+	v, err := u.db.Visit(context.Background(), s.v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = openVisit(u, ent, v)
 	c := u.win.Canvas()
 	c.Focus(s.fv.widgets["received_by_name"].(*entry))
 	c.FocusNext()
