@@ -182,7 +182,6 @@ func (r *renderer) runeWidth(c rune) float64 {
 	return w
 }
 
-
 // wrap breaks s into lines no wider than w in the current font, by the
 // rules of package linebreak (no line starts with ，。、； and the like).
 // gofpdf's SplitText is not used: it drops the character at every break
