@@ -58,7 +58,7 @@ func resize(u *ui, size fyne.Size) {
 // (wrapped labels, flowLayout rows) need it.
 func settle(u *ui) {
 	c := u.win.Canvas()
-	for range 4 {
+	for range 2 {
 		var walk func(o fyne.CanvasObject)
 		walk = func(o fyne.CanvasObject) {
 			switch x := o.(type) {
