@@ -68,23 +68,27 @@ func (tx *Tx) projectTip(tip survey.Version, conflicted bool, decoded any) error
 		if err := json.Unmarshal(tip.Payload, &v); err != nil {
 			return bad(err)
 		}
-		return tx.exec(`INSERT OR REPLACE INTO visits (id, version_id, enterprise_id, status, updated, conflict, body) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			recordID, tip.VersionID, v.EnterpriseID, string(v.Status), v.UpdatedAt.UTC().Format(time.RFC3339Nano), conflict, []byte(tip.Payload))
+		return tx.exec(`INSERT OR REPLACE INTO visits (id, version_id, enterprise_id, status, updated, conflict, body, visit_date, investigator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			recordID, tip.VersionID, v.EnterpriseID, string(v.Status), v.UpdatedAt.UTC().Format(time.RFC3339Nano), conflict, []byte(tip.Payload),
+			answerText(v.Answers, "visit_date"), v.Investigator)
 	case survey.KindResponse:
 		var r survey.Response
 		if err := json.Unmarshal(tip.Payload, &r); err != nil {
 			return bad(err)
 		}
-		return tx.exec(`INSERT OR REPLACE INTO responses (id, version_id, enterprise_id, visit_id, kind, day, body) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			recordID, tip.VersionID, r.EnterpriseID, r.VisitID, string(r.Kind), r.Date, []byte(tip.Payload))
+		a := r.Answers
+		return tx.exec(`INSERT OR REPLACE INTO responses (id, version_id, enterprise_id, visit_id, kind, day, body, awareness, participated, sat_overall, rec_bargaining, rec_service)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			recordID, tip.VersionID, r.EnterpriseID, r.VisitID, string(r.Kind), r.Date, []byte(tip.Payload),
+			answerText(a, "awareness"), answerText(a, "participated"), answerText(a, "sat_overall"), answerText(a, "rec_bargaining"), answerText(a, "rec_service"))
 	case survey.KindLedger:
 		var it survey.LedgerItem
 		if err := json.Unmarshal(tip.Payload, &it); err != nil {
 			return bad(err)
 		}
-		if err := tx.exec(`INSERT OR REPLACE INTO ledger_items (id, version_id, enterprise_id, visit_id, demand_index, status, deadline, created, conflict, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if err := tx.exec(`INSERT OR REPLACE INTO ledger_items (id, version_id, enterprise_id, visit_id, demand_index, status, deadline, created, conflict, body, urgency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			recordID, tip.VersionID, it.EnterpriseID, it.VisitID, it.DemandIndex, string(it.Status), it.Deadline,
-			it.CreatedAt.UTC().Format(time.RFC3339Nano), conflict, []byte(tip.Payload)); err != nil {
+			it.CreatedAt.UTC().Format(time.RFC3339Nano), conflict, []byte(tip.Payload), it.Urgency); err != nil {
 			return err
 		}
 		if err := tx.exec(`DELETE FROM ledger_follow_ups WHERE item_id = ?`, recordID); err != nil {
@@ -105,4 +109,11 @@ var projectionTable = map[survey.RecordKind]string{
 	survey.KindVisit:      "visits",
 	survey.KindResponse:   "responses",
 	survey.KindLedger:     "ledger_items",
+}
+
+// answerText is a text answer, "" when unanswered or not text (a
+// select_one's value is text; anything else does not count).
+func answerText(a survey.Answers, name string) string {
+	s, _ := a[name].(string)
+	return s
 }

@@ -392,33 +392,31 @@ func (db *DB) enterprisesByID(ctx context.Context, ids []string) ([]survey.Enter
 }
 
 // Facets returns the distinct districts, streets and industries of the
-// roster, for filter lists.
+// roster, for filter lists. They come from the search index (built on
+// first use), which holds each distinct value once: reading them from the
+// table would read every enterprise's row.
 func (db *DB) Facets(ctx context.Context) (districts, streets, industries []string, err error) {
-	get := func(col string) ([]string, error) {
-		rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT `+col+` FROM enterprises WHERE `+col+` <> '' ORDER BY `+col)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
+	if err := db.index.build(ctx, db); err != nil {
+		return nil, nil, nil, fmt.Errorf("facets: %w", err)
+	}
+	ds, ss, is := map[unique.Handle[string]]bool{}, map[unique.Handle[string]]bool{}, map[unique.Handle[string]]bool{}
+	db.index.mu.RLock()
+	for i := range db.index.entries {
+		e := &db.index.entries[i]
+		ds[e.district], ss[e.street], is[e.industry] = true, true, true
+	}
+	db.index.mu.RUnlock()
+	list := func(m map[unique.Handle[string]]bool) []string {
 		var out []string
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				return nil, err
+		for h := range m {
+			if v := h.Value(); v != "" {
+				out = append(out, v)
 			}
-			out = append(out, s)
 		}
-		return out, rows.Err()
+		sort.Strings(out)
+		return out
 	}
-	if districts, err = get("district"); err == nil {
-		if streets, err = get("street"); err == nil {
-			industries, err = get("industry")
-		}
-	}
-	if err != nil {
-		err = fmt.Errorf("facets: %w", err)
-	}
-	return
+	return list(ds), list(ss), list(is), nil
 }
 
 // Streets returns the distinct streets (镇街) of the roster within district,

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -40,33 +39,39 @@ type VisitRow struct {
 	Conflict                    bool
 }
 
-const visitDayExpr = `json_extract(v.body, '$.answers.visit_date')`
-
 // ListVisits returns one page of the visits matching q, latest visit date
-// first, and how many match in all.
+// first, and how many match in all. The page's ids are chosen from the
+// indexed columns first; only those rows' bodies are read.
 func (db *DB) ListVisits(ctx context.Context, q VisitListQuery) ([]VisitRow, int, error) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
+	join := false
 	if q.Street != "" {
 		add("e.street = ?", q.Street)
+		join = true
 	}
 	if q.Device != "" {
 		add("e.assigned_to = ?", q.Device)
+		join = true
+	}
+	if q.Text != "" {
+		add("instr(e.name, ?) > 0", q.Text)
+		join = true
 	}
 	if q.Status != "" {
 		add("v.status = ?", string(q.Status))
 	}
 	if q.From != "" {
-		add(visitDayExpr+" >= ?", q.From)
+		add("v.visit_date >= ?", q.From)
 	}
 	if q.To != "" {
-		add(visitDayExpr+" <= ?", q.To)
+		add("v.visit_date <= ?", q.To)
 	}
-	if q.Text != "" {
-		add("instr(e.name, ?) > 0", q.Text)
+	from := ` FROM visits v`
+	if join {
+		from += ` JOIN enterprises e INDEXED BY enterprises_brief ON e.id = v.enterprise_id`
 	}
-	from := ` FROM visits v LEFT JOIN enterprises e ON e.id = v.enterprise_id`
 	if len(where) > 0 {
 		from += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -74,9 +79,12 @@ func (db *DB) ListVisits(ctx context.Context, q VisitListQuery) ([]VisitRow, int
 	if err := db.read.QueryRowContext(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("list visits: %w", err)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT v.id, v.version_id, v.enterprise_id, ifnull(e.name, ''), ifnull(e.street, ''), ifnull(e.assigned_to, ''),
-		ifnull(json_extract(v.body, '$.investigator'), ''), ifnull(`+visitDayExpr+`, ''), v.status, v.updated, v.conflict`+from+
-		` ORDER BY `+visitDayExpr+` DESC, v.updated DESC, v.id LIMIT ? OFFSET ?`, append(args, limitOf(q.Limit), max(q.Offset, 0))...)
+	const order = ` ORDER BY v.visit_date DESC, v.updated DESC, v.id`
+	rows, err := db.read.QueryContext(ctx, `WITH page AS (SELECT v.id`+from+order+` LIMIT ? OFFSET ?)
+		SELECT v.id, v.version_id, v.enterprise_id, ifnull(e.name, ''), ifnull(e.street, ''), ifnull(e.assigned_to, ''),
+		v.investigator, v.visit_date, v.status, v.updated, v.conflict
+		FROM page JOIN visits v ON v.id = page.id LEFT JOIN enterprises e ON e.id = v.enterprise_id`+order,
+		append(args, limitOf(q.Limit), max(q.Offset, 0))...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list visits: %w", err)
 	}
@@ -85,11 +93,9 @@ func (db *DB) ListVisits(ctx context.Context, q VisitListQuery) ([]VisitRow, int
 	for rows.Next() {
 		var r VisitRow
 		var status, updated string
-		var investigator, day any
-		if err := rows.Scan(&r.ID, &r.VersionID, &r.EnterpriseID, &r.Enterprise, &r.Street, &r.Device, &investigator, &day, &status, &updated, &r.Conflict); err != nil {
+		if err := rows.Scan(&r.ID, &r.VersionID, &r.EnterpriseID, &r.Enterprise, &r.Street, &r.Device, &r.Investigator, &r.VisitDate, &status, &updated, &r.Conflict); err != nil {
 			return nil, 0, fmt.Errorf("list visits: %w", err)
 		}
-		r.Investigator, r.VisitDate = textOf(investigator), textOf(day)
 		r.Status = survey.VisitStatus(status)
 		r.Updated, _ = time.Parse(time.RFC3339Nano, updated)
 		out = append(out, r)
@@ -159,6 +165,7 @@ func (db *DB) ListLedger(ctx context.Context, q LedgerListQuery) ([]LedgerRow, i
 	var where []string
 	var args []any
 	add := func(cond string, v ...any) { where = append(where, cond); args = append(args, v...) }
+	join := false
 	if q.Status != "" {
 		add("l.status = ?", string(q.Status))
 	}
@@ -167,20 +174,26 @@ func (db *DB) ListLedger(ctx context.Context, q LedgerListQuery) ([]LedgerRow, i
 	}
 	if q.Street != "" {
 		add("e.street = ?", q.Street)
+		join = true
 	}
 	if q.Device != "" {
 		add("e.assigned_to = ?", q.Device)
+		join = true
 	}
 	if q.Urgency != "" {
-		add("json_extract(l.body, '$.urgency') = ?", q.Urgency)
+		add("l.urgency = ?", q.Urgency)
 	}
 	if q.OverdueOn != "" {
 		add("l.status NOT IN "+closedStatuses()+" AND l.deadline <> '' AND l.deadline < ?", q.OverdueOn)
 	}
 	if q.Text != "" {
 		add("(instr(json_extract(l.body, '$.description'), ?) > 0 OR instr(e.name, ?) > 0)", q.Text, q.Text)
+		join = true
 	}
-	from := ` FROM ledger_items l LEFT JOIN enterprises e ON e.id = l.enterprise_id`
+	from := ` FROM ledger_items l`
+	if join {
+		from += ` JOIN enterprises e INDEXED BY enterprises_brief ON e.id = l.enterprise_id`
+	}
 	if len(where) > 0 {
 		from += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -188,8 +201,11 @@ func (db *DB) ListLedger(ctx context.Context, q LedgerListQuery) ([]LedgerRow, i
 	if err := db.read.QueryRowContext(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("list ledger: %w", err)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT l.body, l.version_id, ifnull(e.name, ''), ifnull(e.street, ''), l.conflict`+from+
-		` ORDER BY l.deadline = '', l.deadline, l.created, l.id LIMIT ? OFFSET ?`, append(args, limitOf(q.Limit), max(q.Offset, 0))...)
+	const order = ` ORDER BY l.deadline = '', l.deadline, l.created, l.id`
+	rows, err := db.read.QueryContext(ctx, `WITH page AS (SELECT l.id`+from+order+` LIMIT ? OFFSET ?)
+		SELECT l.body, l.version_id, ifnull(e.name, ''), ifnull(e.street, ''), l.conflict
+		FROM page JOIN ledger_items l ON l.id = page.id LEFT JOIN enterprises e ON e.id = l.enterprise_id`+order,
+		append(args, limitOf(q.Limit), max(q.Offset, 0))...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list ledger: %w", err)
 	}
@@ -217,24 +233,45 @@ type Progress struct {
 }
 
 // ProgressByDevice returns the progress of every device that has
-// enterprises assigned, keyed by device id.
+// enterprises assigned, keyed by device id. Two queries: the assignments
+// from the assigned_to index, and the visits, grouped by enterprise first
+// and then looked up by primary key (a join the other way round scans the
+// visits once per enterprise).
 func (db *DB) ProgressByDevice(ctx context.Context) (map[string]Progress, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT e.assigned_to, count(*), count(s.rank), ifnull(sum(s.rank >= 2), 0), ifnull(sum(s.rank = 3), 0)
-		FROM enterprises e LEFT JOIN (
-			SELECT enterprise_id, max(CASE status WHEN 'signed' THEN 3 WHEN 'finalized' THEN 2 ELSE 1 END) AS rank
-			FROM visits GROUP BY enterprise_id) s ON s.enterprise_id = e.id
+	out := map[string]Progress{}
+	rows, err := db.read.QueryContext(ctx, `SELECT assigned_to, count(*) FROM enterprises WHERE assigned_to <> '' GROUP BY assigned_to`)
+	if err != nil {
+		return nil, fmt.Errorf("progress: %w", err)
+	}
+	for rows.Next() {
+		var dev string
+		var n int
+		if err := rows.Scan(&dev, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("progress: %w", err)
+		}
+		out[dev] = Progress{Assigned: n}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("progress: %w", err)
+	}
+	rows, err = db.read.QueryContext(ctx, `SELECT e.assigned_to, count(*), sum(s.rank >= 2), sum(s.rank = 3)
+		FROM (SELECT enterprise_id, max(CASE status WHEN 'signed' THEN 3 WHEN 'finalized' THEN 2 ELSE 1 END) AS rank
+		      FROM visits GROUP BY enterprise_id) s
+		CROSS JOIN enterprises e INDEXED BY enterprises_brief ON e.id = s.enterprise_id
 		WHERE e.assigned_to <> '' GROUP BY e.assigned_to`)
 	if err != nil {
 		return nil, fmt.Errorf("progress: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]Progress{}
 	for rows.Next() {
 		var dev string
 		var p Progress
-		if err := rows.Scan(&dev, &p.Assigned, &p.Visited, &p.Finalized, &p.Signed); err != nil {
+		if err := rows.Scan(&dev, &p.Visited, &p.Finalized, &p.Signed); err != nil {
 			return nil, fmt.Errorf("progress: %w", err)
 		}
+		p.Assigned = out[dev].Assigned
 		out[dev] = p
 	}
 	return out, rows.Err()
@@ -274,68 +311,92 @@ func (db *DB) CountTotals(ctx context.Context, today string) (Totals, error) {
 	return t, rows.Err()
 }
 
-// Tally is a group of identical anonymous responses of one enterprise:
-// the same kind and the same answers to the tallied fields.
-type Tally struct {
-	EnterpriseID string
-	Kind         survey.RespondentKind
-	Answers      survey.Answers // the tallied fields that were answered (text only)
-	N            int
+// RateCounts are one enterprise's questionnaire counts: how many
+// responses of each kind, and for each rule asked for, the valid answers
+// and the hits.
+type RateCounts struct {
+	EnterpriseID                string
+	Responses, Workers, Managers int
+	Rates                       []survey.Rate // per rule, in the order given
 }
 
-var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+// rateColumns are the answers the responses projection keeps in columns
+// of their own (migration 0006), the only ones rules may name.
+var rateColumns = map[string]bool{"awareness": true, "participated": true, "sat_overall": true, "rec_bargaining": true, "rec_service": true}
 
-// ResponseTallies groups every questionnaire response by enterprise, kind
-// and the answers to fields (names of form fields). Feeding the groups to
-// survey.Rates.Add gives the same figures as survey.ComputeRates over the
-// responses, without decoding each response: 100,000 responses fold into
-// a few thousand groups in SQL. An answer that is not text (never the case
-// for a select_one) counts as not answered, as in survey.ComputeRates.
-func (db *DB) ResponseTallies(ctx context.Context, fields []string) ([]Tally, error) {
-	cols := make([]string, len(fields))
-	for i, f := range fields {
-		if !fieldName.MatchString(f) {
-			return nil, fmt.Errorf("response tallies: bad field name %q", f)
-		}
-		cols[i] = fmt.Sprintf(`CASE json_type(body, '$.answers.%[1]s') WHEN 'text' THEN json_extract(body, '$.answers.%[1]s') ELSE '' END`, f)
+func sqlList(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = quoteSQL(v)
 	}
-	group := "1, 2"
-	for i := range fields {
-		group += fmt.Sprintf(", %d", i+3)
-	}
-	q := `SELECT enterprise_id, kind`
-	for _, c := range cols {
-		q += ", " + c
-	}
-	rows, err := db.read.QueryContext(ctx, q+`, count(*) FROM responses GROUP BY `+group)
-	if err != nil {
-		return nil, fmt.Errorf("response tallies: %w", err)
-	}
-	defer rows.Close()
-	var out []Tally
-	vals := make([]sql.NullString, len(fields))
-	dst := make([]any, 0, len(fields)+3)
-	for rows.Next() {
-		var t Tally
-		var kind string
-		dst = append(dst[:0], &t.EnterpriseID, &kind)
-		for i := range vals {
-			dst = append(dst, &vals[i])
-		}
-		dst = append(dst, &t.N)
-		if err := rows.Scan(dst...); err != nil {
-			return nil, fmt.Errorf("response tallies: %w", err)
-		}
-		t.Kind = survey.RespondentKind(kind)
-		t.Answers = make(survey.Answers, len(fields))
-		for i, f := range fields {
-			if vals[i].Valid && vals[i].String != "" {
-				t.Answers[f] = vals[i].String
+	return "(" + strings.Join(q, ", ") + ")"
+}
+
+// CountRates counts, per enterprise with responses, the valid answers and
+// hits of each rule over every questionnaire response: the rules (package
+// survey's definitions of the campaign figures) become SQL sums over the
+// projected answer columns, so 100,000 responses are counted without one
+// being decoded, one row per enterprise.
+func (db *DB) CountRates(ctx context.Context, rules []survey.RateRule) ([]RateCounts, error) {
+	q := `SELECT enterprise_id, count(*), sum(kind = 'worker'), sum(kind = 'manager')`
+	for _, r := range rules {
+		var valid, hits []string
+		for _, f := range r.Fields {
+			if !rateColumns[f] {
+				return nil, fmt.Errorf("count rates: answer %q is not projected", f)
+			}
+			valid = append(valid, fmt.Sprintf("(kind = %s AND %s <> '')", quoteSQL(string(r.Kind)), f))
+			if len(r.Hits) > 0 {
+				hits = append(hits, fmt.Sprintf("(kind = %s AND %s IN %s)", quoteSQL(string(r.Kind)), f, sqlList(r.Hits)))
+			} else {
+				hits = append(hits, fmt.Sprintf("(kind = %s AND %s <> '' AND %s NOT IN %s)", quoteSQL(string(r.Kind)), f, f, sqlList(append(r.Misses, ""))))
 			}
 		}
-		out = append(out, t)
+		q += ", sum(" + strings.Join(valid, " + ") + "), sum(" + strings.Join(hits, " + ") + ")"
+	}
+	rows, err := db.read.QueryContext(ctx, q+` FROM responses GROUP BY enterprise_id`)
+	if err != nil {
+		return nil, fmt.Errorf("count rates: %w", err)
+	}
+	defer rows.Close()
+	var out []RateCounts
+	for rows.Next() {
+		c := RateCounts{Rates: make([]survey.Rate, len(rules))}
+		dst := []any{&c.EnterpriseID, &c.Responses, &c.Workers, &c.Managers}
+		for i := range c.Rates {
+			dst = append(dst, &c.Rates[i].Valid, &c.Rates[i].Hits)
+		}
+		if err := rows.Scan(dst...); err != nil {
+			return nil, fmt.Errorf("count rates: %w", err)
+		}
+		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// IndexedEnterprise is an enterprise as the search index holds it.
+type IndexedEnterprise struct {
+	ID, Street, Industry, AssignedTo string
+}
+
+// IndexedEnterprises returns, in pinyin order of their names, the
+// enterprises whose ids keep accepts, from the in-memory search index
+// (built on first use): grouping figures by street or industry needs no
+// table read.
+func (db *DB) IndexedEnterprises(ctx context.Context, keep func(id string) bool) ([]IndexedEnterprise, error) {
+	if err := db.index.build(ctx, db); err != nil {
+		return nil, err
+	}
+	db.index.mu.RLock()
+	defer db.index.mu.RUnlock()
+	var out []IndexedEnterprise
+	for i := range db.index.entries {
+		e := &db.index.entries[i]
+		if keep(e.id) {
+			out = append(out, IndexedEnterprise{ID: e.id, Street: e.street.Value(), Industry: e.industry.Value(), AssignedTo: e.assignedTo.Value()})
+		}
+	}
+	return out, nil
 }
 
 // EnterpriseBrief is the part of an enterprise the figures group by.

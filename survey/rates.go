@@ -66,6 +66,44 @@ type Rates struct {
 
 func isTopTwo(s string) bool { return s == "5" || s == "4" }
 
+// RateRule is one of the campaign figures as data: which questionnaires
+// and answers it reads, and which answers count as a hit. A blank answer
+// is not valid; every other answer of the named fields is. The district
+// workbench turns these rules into SQL to count 100,000 responses without
+// decoding them; ComputeRates applies the same rules in Go.
+type RateRule struct {
+	Kind   RespondentKind
+	Fields []string // each answered field counts once per response
+	Hits   []string // answers that count as hits...
+	Misses []string // ...or, when Hits is empty, every answer but these
+}
+
+// Hit reports whether a (non-blank) answer counts as a hit.
+func (r RateRule) Hit(answer string) bool {
+	if len(r.Hits) > 0 {
+		for _, h := range r.Hits {
+			if answer == h {
+				return true
+			}
+		}
+		return false
+	}
+	for _, m := range r.Misses {
+		if answer == m {
+			return false
+		}
+	}
+	return true
+}
+
+// The rules of the four figures (see Rates).
+var (
+	ParticipationRule = RateRule{Kind: RespondentWorker, Fields: []string{"participated"}, Hits: []string{"yes"}}
+	AwarenessRule     = RateRule{Kind: RespondentWorker, Fields: []string{"awareness"}, Misses: []string{"no"}}
+	SatisfactionRule  = RateRule{Kind: RespondentWorker, Fields: []string{"sat_overall"}, Hits: []string{"4", "5"}}
+	RecognitionRule   = RateRule{Kind: RespondentManager, Fields: RecognitionFields, Hits: []string{"4", "5"}}
+)
+
 // ComputeRates computes the campaign figures over rs.
 func ComputeRates(rs []Response) Rates {
 	r := NewRates()
@@ -110,12 +148,12 @@ func (r *Rates) Add(resp Response, n int) {
 	case RespondentWorker:
 		r.Workers += n
 		aw := answerString(a, "awareness")
-		r.Awareness.addN(aw, n, func(s string) bool { return s != "no" })
+		r.Awareness.addN(aw, n, AwarenessRule.Hit)
 		if aw != "" {
 			r.AwarenessLevels[aw] += n
 		}
-		r.Participation.addN(answerString(a, "participated"), n, func(s string) bool { return s == "yes" })
-		r.Satisfaction.addN(answerString(a, "sat_overall"), n, isTopTwo)
+		r.Participation.addN(answerString(a, "participated"), n, ParticipationRule.Hit)
+		r.Satisfaction.addN(answerString(a, "sat_overall"), n, SatisfactionRule.Hit)
 		for _, f := range SatisfactionFields {
 			it := r.SatisfactionItems[f]
 			it.addN(answerString(a, f), n, isTopTwo)
@@ -125,7 +163,7 @@ func (r *Rates) Add(resp Response, n int) {
 		r.Managers += n
 		for _, f := range RecognitionFields {
 			v := answerString(a, f)
-			r.Recognition.addN(v, n, isTopTwo)
+			r.Recognition.addN(v, n, RecognitionRule.Hit)
 			it := r.RecognitionItems[f]
 			it.addN(v, n, isTopTwo)
 			r.RecognitionItems[f] = it

@@ -33,6 +33,7 @@ var (
 	benchOnce gosync.Once
 	benchDir  string
 	benchErr  error
+	benchKeep string
 )
 
 func TestMain(m *testing.M) {
@@ -48,6 +49,20 @@ func TestMain(m *testing.M) {
 // transactions, as merged bundles would leave it.
 func benchDistrict(b *testing.B) string {
 	benchOnce.Do(func() {
+		// ZOUFANG_WEB_BENCH_DATA keeps the data set between runs (it takes
+		// about two minutes to build): built there once, reused after.
+		if keep := os.Getenv("ZOUFANG_WEB_BENCH_DATA"); keep != "" {
+			if _, err := os.Stat(keep); err == nil {
+				benchKeep = keep
+				return
+			}
+			if benchErr = os.MkdirAll(keep, 0o700); benchErr != nil {
+				return
+			}
+			benchKeep = keep
+			benchErr = fillBench(keep)
+			return
+		}
 		benchDir, benchErr = os.MkdirTemp("", "zoufang-web-bench-")
 		if benchErr != nil {
 			return
@@ -58,6 +73,9 @@ func benchDistrict(b *testing.B) string {
 	})
 	if benchErr != nil {
 		b.Fatal(benchErr)
+	}
+	if benchKeep != "" {
+		return benchKeep
 	}
 	return benchDir
 }
@@ -173,7 +191,7 @@ func benchServer(b *testing.B) (*Server, *http.Cookie, func()) {
 	}
 	s.db.Update(bg, func(tx *storage.Tx) error {
 		_, err := CreateUser(tx, "测试", "bench", RoleAdmin, testPassword, false)
-		return err
+		return err // already there when the data set is kept between runs
 	})
 	tok, _, err := s.login(bg, "bench", testPassword, "127.0.0.1", "bench")
 	if err != nil {
@@ -202,7 +220,9 @@ func BenchmarkPages(b *testing.B) {
 	ledgerID = lrows[0].Item.ID
 	pages := []struct{ name, path string }{
 		{"overview", "/"},
+		{"overview-cold", "/"},
 		{"devices", "/devices"},
+		{"devices-cold", "/devices"},
 		{"bundles", "/bundles"},
 		{"conflicts", "/conflicts"},
 		{"enterprises", "/enterprises"},
@@ -222,8 +242,11 @@ func BenchmarkPages(b *testing.B) {
 	}
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
-			s.figCache.off = len(p.name) > 5 && p.name[len(p.name)-5:] == "-cold"
-			defer func() { s.figCache.off = false }()
+			// -cold: the caches of figures and progress are off, as right
+			// after an upload changed the records.
+			cold := len(p.name) > 5 && p.name[len(p.name)-5:] == "-cold"
+			s.figCache.off, s.progCache.off = cold, cold
+			defer func() { s.figCache.off, s.progCache.off = false, false }()
 			var times []time.Duration
 			for b.Loop() {
 				req := httptest.NewRequest("GET", p.path, nil)

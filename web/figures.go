@@ -17,7 +17,8 @@ import (
 type figures struct {
 	Total        survey.Rates
 	ByEnterprise map[string]*survey.Rates
-	Briefs       map[string]storage.EnterpriseBrief // enterprises with responses
+	Briefs       map[string]storage.EnterpriseBrief // enterprises with responses (no name)
+	Order        []string                           // their ids, by street then name
 	ByStreet     []group
 	ByIndustry   []group
 }
@@ -28,10 +29,6 @@ type group struct {
 	Enterprises int
 	Rates       survey.Rates
 }
-
-// rateFields are the answers the four figures on the page read; grouping
-// on these alone folds 100,000 responses into a few thousand tallies.
-var rateFields = []string{"awareness", "participated", "sat_overall", "rec_bargaining", "rec_service"}
 
 // figureCache keeps the last figures until any record changes.
 type figureCache struct {
@@ -63,29 +60,33 @@ func (s *Server) figures(ctx context.Context) (*figures, error) {
 	return fig, nil
 }
 
+// figureRules are the four figures' rules, in the order CountRates
+// returns them.
+var figureRules = []survey.RateRule{survey.ParticipationRule, survey.AwarenessRule, survey.SatisfactionRule, survey.RecognitionRule}
+
 func computeFigures(ctx context.Context, db *storage.DB) (*figures, error) {
-	tallies, err := db.ResponseTallies(ctx, rateFields)
+	counts, err := db.CountRates(ctx, figureRules)
 	if err != nil {
 		return nil, err
 	}
-	fig := &figures{Total: survey.NewRates(), ByEnterprise: map[string]*survey.Rates{}}
-	for _, t := range tallies {
-		r := fig.ByEnterprise[t.EnterpriseID]
-		if r == nil {
-			nr := survey.NewRates()
-			r = &nr
-			fig.ByEnterprise[t.EnterpriseID] = r
-		}
-		resp := survey.Response{Kind: t.Kind, Answers: t.Answers}
-		r.Add(resp, t.N)
-		fig.Total.Add(resp, t.N)
+	fig := &figures{ByEnterprise: make(map[string]*survey.Rates, len(counts))}
+	for _, c := range counts {
+		r := &survey.Rates{Responses: c.Responses, Workers: c.Workers, Managers: c.Managers,
+			Participation: c.Rates[0], Awareness: c.Rates[1], Satisfaction: c.Rates[2], Recognition: c.Rates[3]}
+		fig.ByEnterprise[c.EnterpriseID] = r
+		fig.Total.Merge(*r)
 	}
-	ids := make([]string, 0, len(fig.ByEnterprise))
-	for id := range fig.ByEnterprise {
-		ids = append(ids, id)
-	}
-	if fig.Briefs, err = db.EnterpriseBriefs(ctx, ids); err != nil {
+	// Streets and industries from the roster's search index, in pinyin
+	// order of the enterprises' names.
+	idx, err := db.IndexedEnterprises(ctx, func(id string) bool { return fig.ByEnterprise[id] != nil })
+	if err != nil {
 		return nil, err
+	}
+	fig.Order = make([]string, 0, len(idx))
+	fig.Briefs = make(map[string]storage.EnterpriseBrief, len(idx))
+	for _, e := range idx {
+		fig.Order = append(fig.Order, e.ID)
+		fig.Briefs[e.ID] = storage.EnterpriseBrief{ID: e.ID, Street: e.Street, Industry: e.Industry, AssignedTo: e.AssignedTo}
 	}
 	fig.ByStreet = groupBy(fig, func(b storage.EnterpriseBrief) string { return b.Street })
 	fig.ByIndustry = groupBy(fig, func(b storage.EnterpriseBrief) string { return b.Industry })
@@ -101,12 +102,14 @@ func groupBy(fig *figures, key func(storage.EnterpriseBrief) string) []group {
 		}
 		g := m[name]
 		if g == nil {
-			g = &group{Name: name, Rates: survey.NewRates()}
+			g = &group{Name: name}
 			m[name] = g
 		}
 		g.Enterprises++
 		g.Rates.Merge(*r)
 	}
+	// Total, groups and enterprises carry only the four figures and the
+	// counts (no per-answer breakdown); Merge leaves the maps alone.
 	out := make([]group, 0, len(m))
 	for _, g := range m {
 		out = append(out, *g)
@@ -120,4 +123,40 @@ func groupBy(fig *figures, key func(storage.EnterpriseBrief) string) []group {
 func sortZh[T any](xs []T, name func(T) string) {
 	c := collate.New(language.SimplifiedChinese)
 	sort.SliceStable(xs, func(i, j int) bool { return c.CompareString(name(xs[i]), name(xs[j])) < 0 })
+}
+
+// progressCache keeps the per-device progress and the district totals
+// until any record changes, like the figures: the overview and the 设备
+// page read them on every view.
+type progressCache struct {
+	mu      gosync.Mutex
+	version int64
+	today   string
+	prog    map[string]storage.Progress
+	totals  storage.Totals
+	off     bool
+}
+
+func (s *Server) progress(ctx context.Context) (map[string]storage.Progress, storage.Totals, error) {
+	ver, err := s.db.DataVersion(ctx)
+	if err != nil {
+		return nil, storage.Totals{}, err
+	}
+	today := s.today()
+	c := &s.progCache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.prog != nil && c.version == ver && c.today == today && !c.off {
+		return c.prog, c.totals, nil
+	}
+	prog, err := s.db.ProgressByDevice(ctx)
+	if err != nil {
+		return nil, storage.Totals{}, err
+	}
+	totals, err := s.db.CountTotals(ctx, today)
+	if err != nil {
+		return nil, storage.Totals{}, err
+	}
+	c.prog, c.totals, c.version, c.today = prog, totals, ver, today
+	return prog, totals, nil
 }

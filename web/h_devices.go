@@ -28,7 +28,7 @@ func (s *Server) devicesPage(w http.ResponseWriter, r *http.Request, sess *Sessi
 	if err != nil {
 		return err
 	}
-	prog, err := s.db.ProgressByDevice(ctx)
+	prog, _, err := s.progress(ctx)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (s *Server) devicePage(w http.ResponseWriter, r *http.Request, sess *Sessio
 		return err
 	}
 	data := deviceData{Device: d}
-	prog, err := s.db.ProgressByDevice(ctx)
+	prog, _, err := s.progress(ctx)
 	if err != nil {
 		return err
 	}

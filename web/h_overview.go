@@ -47,16 +47,13 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *Session)
 			data.PhaseProgress = int(now.Sub(start) * 100 / total)
 		}
 	}
-	var err error
-	if data.Totals, err = s.db.CountTotals(ctx, s.today()); err != nil {
-		return err
-	}
-	data.StatusDraft, data.StatusDone, data.StatusSigned = data.Totals.Visits[survey.VisitDraft], data.Totals.Visits[survey.VisitFinalized], data.Totals.Visits[survey.VisitSigned]
-	devs, err := s.d.Devices(ctx)
+	prog, totals, err := s.progress(ctx)
 	if err != nil {
 		return err
 	}
-	prog, err := s.db.ProgressByDevice(ctx)
+	data.Totals = totals
+	data.StatusDraft, data.StatusDone, data.StatusSigned = data.Totals.Visits[survey.VisitDraft], data.Totals.Visits[survey.VisitFinalized], data.Totals.Visits[survey.VisitSigned]
+	devs, err := s.d.Devices(ctx)
 	if err != nil {
 		return err
 	}

@@ -96,25 +96,18 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request, sess *Session
 		data.Chart = barChart(title, bars)
 		data.Pager = pager{Page: 1, Pages: 1, Total: len(groups)}
 	case "enterprise":
-		ids := make([]string, 0, len(fig.ByEnterprise))
-		for id := range fig.ByEnterprise {
-			ids = append(ids, id)
-		}
-		sort.Slice(ids, func(i, j int) bool {
-			a, b := fig.Briefs[ids[i]], fig.Briefs[ids[j]]
-			if a.Street != b.Street {
-				return a.Street < b.Street
-			}
-			if a.Name != b.Name {
-				return a.Name < b.Name
-			}
-			return ids[i] < ids[j]
-		})
+		ids := append([]string(nil), fig.Order...)
+		sort.SliceStable(ids, func(i, j int) bool { return fig.Briefs[ids[i]].Street < fig.Briefs[ids[j]].Street })
 		page := pageOf(q)
 		data.Pager = newPager(r, page, len(ids))
 		start := min((page-1)*pageSize, len(ids))
-		for _, id := range ids[start:min(start+pageSize, len(ids))] {
-			b := fig.Briefs[id]
+		ids = ids[start:min(start+pageSize, len(ids))]
+		named, err := s.db.EnterpriseBriefs(r.Context(), ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			b := named[id]
 			rt := *fig.ByEnterprise[id]
 			data.Rows = append(data.Rows, statsRow{Name: b.Name, Sub: b.Street, Enterprises: 1, Rates: rt, Cells: cellsOf(rt)})
 			bars = append(bars, bar{b.Name, kind.Get(rt)})

@@ -63,7 +63,8 @@ type Server struct {
 	touching gosync.Map // session hashes with a last_seen write in flight
 	bg       gosync.WaitGroup
 
-	figCache figureCache
+	figCache  figureCache
+	progCache progressCache
 }
 
 type route struct {
@@ -94,6 +95,15 @@ func New(d *district.District, opt Options) (*Server, error) {
 		return nil, err
 	}
 	s.registerRoutes()
+	// The roster's search index takes a second to build over 100,000
+	// enterprises; build it now rather than on the first page that needs it.
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		if err := s.db.WarmSearch(context.Background()); err != nil {
+			s.log.Warn("warm search index", "err", err)
+		}
+	}()
 	return s, nil
 }
 

@@ -221,7 +221,7 @@ func Open(dir string, opt Options) (*District, error) {
 	if id == "" {
 		return nil, errorf(CodeNotFound, "目录 %s 的区级设置不完整（init 没有完成？）", dir)
 	}
-	db, err := storage.OpenDir(dir, storage.Options{Now: opt.Now, Synchronous: "NORMAL", DeviceID: id, Author: name, BusyTimeout: opt.BusyTimeout})
+	db, err := storage.OpenDir(dir, storage.Options{Now: opt.Now, Synchronous: "NORMAL", DeviceID: id, Author: name, BusyTimeout: opt.BusyTimeout, ReadMmap: 1 << 30})
 	if err != nil {
 		return nil, asError(err, "open district")
 	}
