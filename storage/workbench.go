@@ -315,9 +315,9 @@ func (db *DB) CountTotals(ctx context.Context, today string) (Totals, error) {
 // responses of each kind, and for each rule asked for, the valid answers
 // and the hits.
 type RateCounts struct {
-	EnterpriseID                string
+	EnterpriseID                 string
 	Responses, Workers, Managers int
-	Rates                       []survey.Rate // per rule, in the order given
+	Rates                        []survey.Rate // per rule, in the order given
 }
 
 // rateColumns are the answers the responses projection keeps in columns
