@@ -40,6 +40,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("no-default-browser-check", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("lang", "zh-CN"),
+		chromedp.Flag("accept-lang", "zh-CN"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1366, 768),
 	}
@@ -47,7 +48,7 @@ func browser(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 4*time.Minute)
+	ctx, cancel3 := context.WithTimeout(ctx, 10*time.Minute) // generous: CI machines are shared
 	t.Cleanup(cancel3)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
 		t.Fatalf("start chromium: %v", err)
@@ -55,10 +56,18 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// run runs browser steps, each group given two minutes: a page that never
+// shows what a step waits for fails the test with the step's name.
 func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
+	for i, a := range actions {
+		sctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+		err := chromedp.Do(sctx, a)
+		cancel()
+		if err != nil {
+			page, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+			t.Fatalf("%s (step %d): %v\npage shows:\n%s", what, i+1, err, page)
+		}
 	}
 }
 
@@ -154,13 +163,13 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	req, _ := l.Request(laptop.Who{DeviceName: "赵敏的笔记本", Investigator: "赵敏", District: e.d.Name()})
-	reqPath := filepath.Join(t.TempDir(), "赵敏.zfe")
+	reqPath := filepath.Join(t.TempDir(), "zhaomin.zfe")
 	os.WriteFile(reqPath, req, 0o600)
 	run(t, ctx, "devices", chromedp.Navigate(u+"/devices"), chromedp.WaitVisible(chromedp.CSS(`input[name=request]`)))
 	shot(t, ctx, "devices")
 	run(t, ctx, "upload request",
 		chromedp.SetUploadFiles(chromedp.CSS(`input[name=request]`), []string{reqPath}),
-		chromedp.Click(chromedp.CSS(`form[action="/devices/enroll"] button`)),
+		chromedp.Submit(chromedp.CSS(`form[action="/devices/enroll"] input[name=request]`)),
 		chromedp.WaitVisible(chromedp.ID("fingerprint")))
 	fp := get(t, ctx, "fingerprint", chromedp.Text(chromedp.ID("fingerprint")))
 	if strings.TrimSpace(fp) != l.Fingerprint() {
