@@ -268,6 +268,9 @@ func TestBrowser(t *testing.T) {
 	shot(t, ctx, "accounts")
 	run(t, ctx, "settings", chromedp.Navigate(u+"/settings"), chromedp.WaitVisible(chromedp.ID("idle")))
 	shot(t, ctx, "settings")
+	run(t, ctx, "quarantine", chromedp.Navigate(u+"/quarantine"), chromedp.WaitVisible(chromedp.CSS("main table")))
+	wantText(t, ctx, "quarantine", "隔离的同步包")
+	shot(t, ctx, "quarantine")
 }
 
 func hasSeq(devs []districtDevice, id string, seq uint64) bool {

@@ -287,3 +287,61 @@ func TestTrustRenewalAndDownResend(t *testing.T) {
 		t.Errorf("read-only resend: %d", r.status)
 	}
 }
+
+func TestQuarantineInspectAndReject(t *testing.T) {
+	e := newEnv(t)
+	ents := e.importRoster(10)
+	f := e.enrolField("周强")
+	if _, err := e.d.AssignEnterprises(bg, "测试", f.l.DeviceID(), []string{ents[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	e.sendDown(f)
+	e.fieldWork(f, ents[:1], rngFor(9))
+	if err := e.d.Revoke(f.l.DeviceID(), "测试", "笔记本丢失"); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range e.exportBundles(f) {
+		if res := e.d.Import(bg, b); res.Decision != "quarantined" {
+			t.Fatalf("bundle of a revoked device: %s %s", res.Decision, res.Message)
+		}
+	}
+	qs, _ := e.d.Quarantined(bg)
+	if len(qs) != 1 {
+		t.Fatalf("%d quarantined", len(qs))
+	}
+	id := qs[0].ID
+	ro := e.loggedIn("督导丙")
+	if r := ro.get("/quarantine"); r.status != 200 || !strings.Contains(r.body, "周强") {
+		t.Errorf("quarantine list: %d", r.status)
+	}
+	if r := ro.get("/quarantine/" + id); r.status != http.StatusForbidden {
+		t.Errorf("read-only inspect: %d", r.status)
+	}
+	rev := e.loggedIn("审核员乙")
+	page := rev.get("/quarantine/" + id)
+	if page.status != 200 || !strings.Contains(page.body, "与登记的设备密钥相符") || !strings.Contains(page.body, "走访记录") {
+		t.Fatalf("inspect: %d %s", page.status, page.body)
+	}
+	if r := rev.post("/quarantine/"+id+"/reject", url.Values{"token": {"t1"}, "reason": {"作废"}}); r.status != http.StatusForbidden {
+		t.Errorf("reviewer reject: %d", r.status)
+	}
+	admin := e.loggedIn("管理员甲")
+	page = admin.get("/quarantine/" + id)
+	tok := token(t, page.body)
+	if r := admin.post("/quarantine/"+id+"/reject", url.Values{"token": {tok}}); r.status != http.StatusBadRequest {
+		t.Errorf("reject without a reason: %d", r.status)
+	}
+	if r := admin.post("/quarantine/"+id+"/reject", url.Values{"token": {tok}, "reason": {"笔记本丢失，包作废"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("reject: %d %s", r.status, r.body)
+	}
+	if r := admin.post("/quarantine/"+id+"/reject", url.Values{"token": {tok}, "reason": {"笔记本丢失，包作废"}}); r.status != http.StatusConflict {
+		t.Errorf("reject posted twice: %d", r.status)
+	}
+	if qs, _ := e.d.Quarantined(bg); len(qs) != 0 {
+		t.Errorf("%d still quarantined", len(qs))
+	}
+	es, _, _ := audit.List(bg, e.d.DB(), audit.Filter{Action: "reject"})
+	if len(es) != 1 || es[0].Actor != "管理员甲" || es[0].Reason != "笔记本丢失，包作废" {
+		t.Errorf("audit: %+v", es)
+	}
+}

@@ -16,7 +16,7 @@ var actionLabels = map[string]string{
 	"assign": "分配企业", "roster.import": "导入名录", "ledger.assess": "台帐研判", "ledger.followup": "台帐跟进",
 	"user.create": "新建账户", "user.role": "修改角色", "user.disable": "停用账户", "user.enable": "启用账户",
 	"user.reset": "重置密码", "user.password": "修改密码", "user.lock": "账户锁定", "user.unlock": "解除锁定",
-	"settings": "修改设置", "trust-renew": "签发信任文件", "retire-key": "停用区级密钥",
+	"settings": "修改设置", "trust-renew": "签发信任文件", "retire-key": "停用区级密钥", "release": "放行隔离包", "reject": "拒收隔离包",
 }
 
 func actionLabel(a string) string {
@@ -56,7 +56,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess *Session
 	}
 	data := auditData{Filter: f, Entries: es, Pager: newPager(r, f.Page, total)}
 	for _, k := range []string{"enroll", "revoke", "quarantine", "resolve", "assign", "roster.import", "ledger.assess", "ledger.followup",
-		"user.create", "user.role", "user.disable", "user.enable", "user.reset", "user.password", "user.lock", "user.unlock", "settings", "trust-renew", "retire-key"} {
+		"user.create", "user.role", "user.disable", "user.enable", "user.reset", "user.password", "user.lock", "user.unlock", "settings", "trust-renew", "retire-key", "release", "reject"} {
 		data.Actions = append(data.Actions, [2]string{k, actionLabels[k]})
 	}
 	qs := r.URL.Query()

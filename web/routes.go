@@ -35,6 +35,10 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /bundles", permView, s.bundlesPage)
 	s.handle("POST /bundles/import", permReview, s.bundlesImport)
 
+	s.handle("GET /quarantine", permView, s.quarantinePage)
+	s.handle("GET /quarantine/{id}", permReview, s.quarantineDetail)
+	s.handle("POST /quarantine/{id}/{action}", permAdmin, s.quarantineDecide)
+
 	s.handle("GET /conflicts", permView, s.conflictsPage)
 	s.handle("GET /conflicts/{id}", permView, s.conflictPage)
 	s.handle("POST /conflicts/{id}", permReview, s.conflictResolve)

@@ -222,6 +222,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, sess *Session, err
 	var pe *pageError
 	var se *storage.Error
 	var tooBig *http.MaxBytesError
+	var de *district.Error
 	switch {
 	case errors.As(err, &pe):
 		s.renderError(w, r, sess, pe.status, pe.msg)
@@ -230,6 +231,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, sess *Session, err
 	case errors.Is(err, storage.ErrStale), errors.Is(err, storage.ErrInConflict):
 		errors.As(err, &se)
 		s.renderError(w, r, sess, http.StatusConflict, se.Message)
+	case errors.As(err, &de):
+		status := de.Status()
+		if status >= 500 {
+			s.log.Error("district", "path", r.URL.Path, "err", err, "cause", de.Err)
+		}
+		s.renderError(w, r, sess, status, de.Message)
 	case errors.Is(err, errDuplicateForm):
 		s.renderError(w, r, sess, http.StatusConflict, errDuplicateForm.Error())
 	case errors.As(err, &se):
