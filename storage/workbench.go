@@ -338,12 +338,31 @@ func sqlList(vs []string) string {
 // projected answer columns, so 100,000 responses are counted without one
 // being decoded, one row per enterprise.
 func (db *DB) CountRates(ctx context.Context, rules []survey.RateRule) ([]RateCounts, error) {
+	out, _, _, err := db.CountRatesAfter(ctx, rules, 0)
+	return out, err
+}
+
+// CountRatesAfter is CountRates over the responses stored after row after
+// of the responses projection, and returns the last row counted and how
+// many responses there are in all. Responses are create-only, so rows
+// only ever come after the last one counted: a cache adds the new ones to
+// what it counted before (and recounts everything when the totals do not
+// add up).
+func (db *DB) CountRatesAfter(ctx context.Context, rules []survey.RateRule, after int64) (counts []RateCounts, last int64, total int, err error) {
+	var maxRow sql.NullInt64
+	if err := db.read.QueryRowContext(ctx, `SELECT max(rowid), count(*) FROM responses`).Scan(&maxRow, &total); err != nil {
+		return nil, 0, 0, fmt.Errorf("count rates: %w", err)
+	}
+	last = maxRow.Int64
+	if last <= after {
+		return nil, last, total, nil
+	}
 	q := `SELECT enterprise_id, count(*), sum(kind = 'worker'), sum(kind = 'manager')`
 	for _, r := range rules {
 		var valid, hits []string
 		for _, f := range r.Fields {
 			if !rateColumns[f] {
-				return nil, fmt.Errorf("count rates: answer %q is not projected", f)
+				return nil, 0, 0, fmt.Errorf("count rates: answer %q is not projected", f)
 			}
 			valid = append(valid, fmt.Sprintf("(kind = %s AND %s <> '')", quoteSQL(string(r.Kind)), f))
 			if len(r.Hits) > 0 {
@@ -354,9 +373,9 @@ func (db *DB) CountRates(ctx context.Context, rules []survey.RateRule) ([]RateCo
 		}
 		q += ", sum(" + strings.Join(valid, " + ") + "), sum(" + strings.Join(hits, " + ") + ")"
 	}
-	rows, err := db.read.QueryContext(ctx, q+` FROM responses GROUP BY enterprise_id`)
+	rows, err := db.read.QueryContext(ctx, q+` FROM responses WHERE rowid > ? AND rowid <= ? GROUP BY enterprise_id`, after, last)
 	if err != nil {
-		return nil, fmt.Errorf("count rates: %w", err)
+		return nil, 0, 0, fmt.Errorf("count rates: %w", err)
 	}
 	defer rows.Close()
 	var out []RateCounts
@@ -367,11 +386,11 @@ func (db *DB) CountRates(ctx context.Context, rules []survey.RateRule) ([]RateCo
 			dst = append(dst, &c.Rates[i].Valid, &c.Rates[i].Hits)
 		}
 		if err := rows.Scan(dst...); err != nil {
-			return nil, fmt.Errorf("count rates: %w", err)
+			return nil, 0, 0, fmt.Errorf("count rates: %w", err)
 		}
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	return out, last, total, rows.Err()
 }
 
 // IndexedEnterprise is an enterprise as the search index holds it.

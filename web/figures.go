@@ -30,11 +30,15 @@ type group struct {
 	Rates       survey.Rates
 }
 
-// figureCache keeps the last figures until any record changes.
+// figureCache keeps the last figures until any record changes, and the
+// per-enterprise counts behind them: after an upload only the responses
+// stored since are counted (responses are create-only), then regrouped.
 type figureCache struct {
 	mu      gosync.Mutex
 	version int64
 	fig     *figures
+	counts  map[string]*survey.Rates // per enterprise
+	lastRow int64                    // last response row counted
 	// off disables the cache (benchmarks of the cold path).
 	off bool
 }
@@ -52,7 +56,25 @@ func (s *Server) figures(ctx context.Context) (*figures, error) {
 	if c.fig != nil && c.version == ver && !c.off {
 		return c.fig, nil
 	}
-	fig, err := computeFigures(ctx, s.db)
+	if c.off || c.counts == nil {
+		c.counts, c.lastRow = map[string]*survey.Rates{}, 0
+	}
+	add, last, total, err := s.db.CountRatesAfter(ctx, figureRules, c.lastRow)
+	if err != nil {
+		return nil, err
+	}
+	addCounts(c.counts, add)
+	if sumResponses(c.counts) != total {
+		// Something other than new responses changed the table: count
+		// everything again rather than trust the sum.
+		c.counts = map[string]*survey.Rates{}
+		if add, last, _, err = s.db.CountRatesAfter(ctx, figureRules, 0); err != nil {
+			return nil, err
+		}
+		addCounts(c.counts, add)
+	}
+	c.lastRow = last
+	fig, err := groupFigures(ctx, s.db, c.counts)
 	if err != nil {
 		return nil, err
 	}
@@ -60,24 +82,40 @@ func (s *Server) figures(ctx context.Context) (*figures, error) {
 	return fig, nil
 }
 
+func addCounts(m map[string]*survey.Rates, add []storage.RateCounts) {
+	for _, a := range add {
+		r := m[a.EnterpriseID]
+		if r == nil {
+			r = &survey.Rates{}
+			m[a.EnterpriseID] = r
+		}
+		r.Merge(survey.Rates{Responses: a.Responses, Workers: a.Workers, Managers: a.Managers,
+			Participation: a.Rates[0], Awareness: a.Rates[1], Satisfaction: a.Rates[2], Recognition: a.Rates[3]})
+	}
+}
+
+func sumResponses(m map[string]*survey.Rates) int {
+	n := 0
+	for _, r := range m {
+		n += r.Responses
+	}
+	return n
+}
+
 // figureRules are the four figures' rules, in the order CountRates
 // returns them.
 var figureRules = []survey.RateRule{survey.ParticipationRule, survey.AwarenessRule, survey.SatisfactionRule, survey.RecognitionRule}
 
-func computeFigures(ctx context.Context, db *storage.DB) (*figures, error) {
-	counts, err := db.CountRates(ctx, figureRules)
-	if err != nil {
-		return nil, err
-	}
+// groupFigures adds up per-enterprise counts for the district, by street
+// and by industry (streets and industries from the roster's search index,
+// enterprises in pinyin order of their names).
+func groupFigures(ctx context.Context, db *storage.DB, counts map[string]*survey.Rates) (*figures, error) {
 	fig := &figures{ByEnterprise: make(map[string]*survey.Rates, len(counts))}
-	for _, c := range counts {
-		r := &survey.Rates{Responses: c.Responses, Workers: c.Workers, Managers: c.Managers,
-			Participation: c.Rates[0], Awareness: c.Rates[1], Satisfaction: c.Rates[2], Recognition: c.Rates[3]}
-		fig.ByEnterprise[c.EnterpriseID] = r
-		fig.Total.Merge(*r)
+	for id, r := range counts {
+		cp := *r
+		fig.ByEnterprise[id] = &cp
+		fig.Total.Merge(cp)
 	}
-	// Streets and industries from the roster's search index, in pinyin
-	// order of the enterprises' names.
 	idx, err := db.IndexedEnterprises(ctx, func(id string) bool { return fig.ByEnterprise[id] != nil })
 	if err != nil {
 		return nil, err
