@@ -273,11 +273,12 @@ func (d *District) decide(ctx context.Context, in *incoming) Result {
 		if need == needPayload && p == nil {
 			payload, err := d.openPayload(raw)
 			if err != nil {
-				if in.stored && in.release == nil {
+				if e := asError(err, "import: open stored"); in.stored && in.release == nil && !e.Code.Retryable() {
 					// It was checked when it arrived: something changed
 					// (the district's keys, the stored bytes). Keep it
-					// for a person instead of retrying for ever.
-					return d.quarantineStored(ctx, in, asError(err, "import: open stored"))
+					// for a person instead of retrying for ever. (A
+					// database error is not that: it stays waiting.)
+					return d.quarantineStored(ctx, in, e)
 				}
 				return d.refusal(base, err, "import: open")
 			}
