@@ -35,7 +35,8 @@ const (
 type Result struct {
 	Decision Decision
 	// Code says why for programs (CodeOK for applied, duplicate and
-	// backlog); Status is the HTTP status it maps to.
+	// backlog, CodeRejected for a bundle staff rejected that the stream
+	// went on past, answered as a duplicate); Status is the HTTP status.
 	Code   Code
 	Status int
 	// Device, Seq and Hash identify the bundle, when it could be read.
