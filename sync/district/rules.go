@@ -13,7 +13,8 @@ package district
 //     (00:00:00 UTC), belongs to a questionnaire form the district knows,
 //     and answers only keys that form defines; keys that would identify a
 //     person (姓名, phone, id_card, ...) are refused even if a form defined
-//     them.
+//     them, and so is free text holding a phone or ID number
+//     (survey.PersonalInfo, the rule the laptop's form checks apply).
 //
 // Rules that depend on what the district holds run inside the import
 // transaction; a bundle breaking one is quarantined with the reason, so the
@@ -70,11 +71,18 @@ func (d *District) checkContent(p sync.Payload) *Error {
 		if !ok {
 			return errorf(CodeInvalidContent, "%s：区总工会没有表单 %s 第 %d 版", where, v.FormID, v.FormVersion)
 		}
-		if f.Kind != survey.FormWorkerQuestionnaire && f.Kind != survey.FormEnterpriseQuestionnaire {
-			return errorf(CodeInvalidContent, "%s：表单 %s 不是问卷", where, v.FormID)
+		if !f.Anonymous() {
+			return errorf(CodeInvalidContent, "%s：表单 %s 不是匿名问卷", where, v.FormID)
 		}
 		if key, why := unknownAnswer(f.Fields, r.Answers); key != "" {
 			return errorf(CodeInvalidContent, "%s：答案 %q %s", where, key, why)
+		}
+		for key, val := range r.Answers {
+			if s, ok := val.(string); ok {
+				if kind := survey.PersonalInfo(s); kind != "" {
+					return errorf(CodeInvalidContent, "%s：答案 %q 中有%s，匿名问卷不收能认出答题人的信息", where, key, kind)
+				}
+			}
 		}
 	}
 	return nil

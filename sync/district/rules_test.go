@@ -142,6 +142,9 @@ func TestAnonymousResponseRules(t *testing.T) {
 		{"a phone number as an answer", func() survey.Version {
 			return response(uuid.NewString(), day, survey.Answers{"sat_overall": "5", "phone": "13800000000"})
 		}},
+		{"a phone number in a comment", func() survey.Version {
+			return response(uuid.NewString(), day, survey.Answers{"sat_overall": "5", "comment": "有事打我电话 138 1234 5678"})
+		}},
 		{"a key the form does not ask", func() survey.Version {
 			return response(uuid.NewString(), day, survey.Answers{"sat_overall": "5", "workshop": "三车间"})
 		}},
