@@ -139,6 +139,9 @@ func (s *syncScreen) show(st laptop.Status) {
 		switch {
 		case st.TrustProblem != nil:
 			text += "\n" + userText(st.TrustProblem)
+			if t.ServerURL != "" && errors.Is(st.TrustProblem, sync.ErrExpired) {
+				text += "；联网时点“上传”也会自动取得区总工会续期的信任文件"
+			}
 			s.trust.Importance = widget.DangerImportance
 		case st.TrustWarning != "":
 			text += "\n" + st.TrustWarning
@@ -147,7 +150,10 @@ func (s *syncScreen) show(st laptop.Status) {
 		s.trust.SetText(text)
 	}
 	s.summary.SetText(st.Summary())
-	if st.Trust != nil && st.Trust.ServerURL != "" && st.TrustProblem == nil {
+	// An expired trust file still lets the laptop upload: the push first
+	// fetches the renewed file from the district (signed by the key it
+	// trusts), then sends.
+	if st.Trust != nil && st.Trust.ServerURL != "" && (st.TrustProblem == nil || errors.Is(st.TrustProblem, sync.ErrExpired)) {
 		s.pushBtn.Enable()
 	} else {
 		s.pushBtn.Disable()

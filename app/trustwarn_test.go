@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"zoufang/sync"
+	"zoufang/sync/laptop"
 )
 
 // Finding 7 of issue 10: the laptop is warned weeks before the district's
@@ -44,5 +45,21 @@ func TestTrustExpiryWarning(t *testing.T) {
 	waitIdle()
 	if !h.trustWarn.Visible() || !strings.Contains(h.trustWarn.Text, "区总工会信任文件将于") {
 		t.Errorf("home: visible %v, %q", h.trustWarn.Visible(), h.trustWarn.Text)
+	}
+
+	// Expired: upload stays possible (it fetches the renewal first).
+	s.importTrust(trust(3, 2*time.Hour), "trust-v3.zft")
+	waitIdle()
+	u.now = func() time.Time { return testNow().Add(3 * time.Hour) }
+	s.lap, _ = laptop.Open(u.profile.dataDir, laptop.Options{Now: u.now})
+	s.refresh()
+	waitIdle()
+	if !strings.Contains(s.trust.Text, "已于") || !strings.Contains(s.trust.Text, "自动取得") || s.pushBtn.Disabled() {
+		t.Errorf("expired: %q, upload enabled %v", s.trust.Text, !s.pushBtn.Disabled())
+	}
+	h.refresh()
+	waitIdle()
+	if !h.trustWarn.Visible() || !strings.Contains(h.trustWarn.Text, "过期") {
+		t.Errorf("home when expired: %q", h.trustWarn.Text)
 	}
 }

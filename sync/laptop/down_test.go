@@ -2,6 +2,8 @@ package laptop
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +107,43 @@ func TestTrustWarning(t *testing.T) {
 		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) || (got != "" && !strings.Contains(got, "联网上传一次")) {
 			t.Errorf("at %s: %q, want %q", tt.now, got, tt.want)
 		}
+	}
+}
+
+// A laptop whose trust file has expired can still push: it first takes the
+// renewal the district offers (signed by the key it trusts), then uploads.
+// Without a renewal on offer the push stops, saying the file expired.
+func TestPushAfterExpiryTakesRenewal(t *testing.T) {
+	for _, renewed := range []bool{true, false} {
+		fs := &fakeServer{t: t, got: map[uint64][]byte{}}
+		srv := httptest.NewServer(fs)
+		d := newFakeDistrict(t, srv.URL)
+		later := testNow.AddDate(1, 0, 10) // the version-1 file expired 10 days ago
+		now := testNow
+		l, db := enrolled(t, d, Options{Now: func() time.Time { return now }})
+		now = later
+		fs.d, fs.l = d, l
+		fs.trust = d.trustFile(t, 1)
+		if renewed {
+			tr := sync.Trust{District: "市南区总工会", Keys: d.keys.Public(), ServerURL: srv.URL, Version: 2,
+				Issued: later.AddDate(0, 0, -1), Expires: later.AddDate(1, 0, 0)}
+			data, err := sync.SignTrust(tr, d.keys.Signing)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs.trust = data
+		}
+		fs.answer = func(seq uint64, body []byte) (int, []byte) {
+			return http.StatusCreated, d.receipt(t, l.DeviceID(), seq, sync.BundleHash(body))
+		}
+		addVisits(t, db, 1)
+		res, err := l.Push(ctx, db, srv.Client(), nil)
+		switch {
+		case renewed && (err != nil || !res.TrustUpdated || res.Delivered != 1):
+			t.Errorf("with a renewal: %+v %v", res, err)
+		case !renewed && (err == nil || !errors.Is(err, sync.ErrExpired)):
+			t.Errorf("without a renewal: %v", err)
+		}
+		srv.Close()
 	}
 }
