@@ -51,7 +51,7 @@ func TestTrustExpiryWarning(t *testing.T) {
 	s.importTrust(trust(3, 2*time.Hour), "trust-v3.zft")
 	waitIdle()
 	u.now = func() time.Time { return testNow().Add(3 * time.Hour) }
-	s.lap, _ = laptop.Open(u.profile.dataDir, laptop.Options{Now: u.now})
+	s.lap, _ = laptop.Open(u.dataDir, laptop.Options{Now: u.now})
 	s.refresh()
 	waitIdle()
 	if !strings.Contains(s.trust.Text, "已于") || !strings.Contains(s.trust.Text, "自动取得") || s.pushBtn.Disabled() {
