@@ -220,6 +220,7 @@ func (d *District) EnrollAs(ctx context.Context, actor string, req []byte) ([]by
 		// The refusal itself is recorded: commit the log entry alone.
 		var e *Error
 		errors.As(err, &e)
+		e = &Error{Code: e.Code, Message: e.Message} // logged above; nothing internal to add
 		if lerr := d.db.Update(ctx, func(tx *storage.Tx) error {
 			return audit.Record(tx, audit.Entry{At: now, Actor: audit.System, Action: "enroll_refused", Target: r.DeviceID,
 				Detail: fmt.Sprintf("拒绝登记设备 %s（%s，%s）：其密钥（指纹 %s）已停用", r.DeviceID, r.DeviceName, r.Investigator, fp)})
