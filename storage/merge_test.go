@@ -210,3 +210,39 @@ func FuzzPutVersionsOrder(f *testing.F) {
 		}
 	})
 }
+
+// A received visit is projected from its payload's own fields, whether the
+// payload arrives compact (as bundles carry it) or with whitespace, and it
+// is stored compact either way.
+func TestReceivedVisitProjection(t *testing.T) {
+	for name, spaced := range map[string]bool{"compact": false, "spaced": true} {
+		t.Run(name, func(t *testing.T) {
+			db := openTest(t)
+			v := ver(rec1, vid(1), 0, survey.Answers{"visit_date": "2026-04-15", "interviewed": "6", "notes": "a b"})
+			var p map[string]any
+			json.Unmarshal(v.Payload, &p)
+			p["investigator"], p["status"] = "李娜", "finalized"
+			p["updated_at"] = "2026-04-15T10:00:00Z"
+			if spaced {
+				v.Payload, _ = json.MarshalIndent(p, "", "  ")
+			} else {
+				v.Payload, _ = json.Marshal(p)
+			}
+			put(t, db, v)
+			var ent, status, updated, day, who string
+			var body []byte
+			err := db.read.QueryRow(`SELECT enterprise_id, status, updated, visit_date, investigator, body FROM visits WHERE id = ?`, rec1).
+				Scan(&ent, &status, &updated, &day, &who, &body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ent != "e1" || status != "finalized" || updated != "2026-04-15T10:00:00Z" || day != "2026-04-15" || who != "李娜" {
+				t.Errorf("projected %q %q %q %q %q", ent, status, updated, day, who)
+			}
+			want, _ := json.Marshal(p)
+			if string(body) != string(want) {
+				t.Errorf("stored body\n%s\nwant compact\n%s", body, want)
+			}
+		})
+	}
+}
