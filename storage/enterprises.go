@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"zoufang/survey"
 )
 
@@ -58,7 +56,7 @@ func (db *DB) SaveEnterprise(ctx context.Context, e survey.Enterprise) (survey.E
 			return err
 		}
 		if e.ID == "" {
-			e.ID = uuid.NewString()
+			e.ID = newID(false)
 		}
 		_, err = tx.create(survey.KindEnterprise, e.ID, "", 0, e, false)
 		return err

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"zoufang/survey"
 )
 
@@ -103,7 +101,7 @@ func (db *DB) SaveLedgerItem(ctx context.Context, it survey.LedgerItem) (survey.
 	}
 	err := db.Update(ctx, func(tx *Tx) error {
 		if it.ID == "" {
-			it.ID = uuid.NewString()
+			it.ID = newID(false)
 			it.CreatedAt = tx.Now()
 			if it.DemandIndex == 0 && it.VisitID == "" {
 				it.DemandIndex = -1

@@ -8,8 +8,6 @@ import (
 	"io"
 	"reflect"
 
-	"github.com/google/uuid"
-
 	"zoufang/survey"
 )
 
@@ -81,7 +79,7 @@ func (db *DB) ImportRosterThen(ctx context.Context, r io.Reader, filename string
 				return nil
 			}
 			e := row.Enterprise
-			e.ID = uuid.NewString()
+			e.ID = newID(false)
 			if _, err := tx.createVersion(survey.KindEnterprise, e.ID, "", 0, e, false, true); err != nil {
 				return &rowError{row.Line, err}
 			}

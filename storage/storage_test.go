@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"zoufang/assets"
 	"zoufang/survey"
 )
@@ -230,6 +232,20 @@ func TestResponsesAreAnonymous(t *testing.T) {
 	}
 	if v.Author != "" || v.DeviceID != "" || len(v.Parents) != 0 || !v.Created.Equal(time.Date(2026, 4, 15, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("response version carries %q %q %v %v; want no author, device, parents, and the day only", v.Author, v.DeviceID, v.Parents, v.Created)
+	}
+	// A time-ordered (v7) id would carry the moment of the answer to the
+	// millisecond; an anonymous response's ids are random.
+	for _, id := range []string{r.ID, v.VersionID} {
+		if u, err := uuid.Parse(id); err != nil || u.Version() != 4 {
+			t.Errorf("response id %s: version %v, %v; want a random (v4) UUID", id, u.Version(), err)
+		}
+	}
+	// Everything else gets time-ordered ids, which keeps large imports'
+	// index inserts at the end of the B-trees.
+	if ev, err := db.Tip(ctx, e.ID); err != nil {
+		t.Fatal(err)
+	} else if u, err := uuid.Parse(ev.VersionID); err != nil || u.Version() != 7 {
+		t.Errorf("enterprise version id %s: version %v, %v; want a time-ordered (v7) UUID", ev.VersionID, u.Version(), err)
 	}
 	rs, _ := db.Responses(ctx, ResponseFilter{VisitID: "v1"})
 	if len(rs) != 1 || rs[0].Answers["sat_overall"] != "5" {

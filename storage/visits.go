@@ -9,8 +9,6 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"zoufang/survey"
 )
 
@@ -29,7 +27,7 @@ func (db *DB) CreateVisit(ctx context.Context, enterpriseID string, f *survey.Fo
 	}
 	now := db.now()
 	v := survey.Visit{
-		ID:           uuid.NewString(),
+		ID:           newID(false),
 		EnterpriseID: enterpriseID,
 		FormID:       f.ID,
 		FormVersion:  f.Version,
@@ -149,7 +147,7 @@ func (tx *Tx) openLedgerItems(v survey.Visit) error {
 		if n > 0 {
 			continue
 		}
-		it.ID = uuid.NewString()
+		it.ID = newID(false)
 		if _, err := tx.create(survey.KindLedger, it.ID, "", 0, it, false); err != nil {
 			return err
 		}

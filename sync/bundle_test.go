@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"zoufang/survey"
 )
 
@@ -672,6 +674,10 @@ func TestValidateVersion(t *testing.T) {
 		{"response deleted keeping its payload", func(v *survey.Version) { v.Deleted = true }, resp, false},
 		{"response created with a time of day", func(v *survey.Version) { v.Created = bfDay.Add(10*time.Hour + 31*time.Minute) }, resp, false},
 		{"response created to the nanosecond", func(v *survey.Version) { v.Created = bfDay.Add(1) }, resp, false},
+		// Record and version ids that carry the time (UUID v1, v6, v7).
+		{"response with a time-ordered id", func(v *survey.Version) { bfRenumber(v, uuid.Must(uuid.NewV7()).String()) }, resp, false},
+		{"response with a time-ordered version id", func(v *survey.Version) { v.VersionID = uuid.Must(uuid.NewV7()).String() }, resp, false},
+		{"response with a v1 id", func(v *survey.Version) { bfRenumber(v, uuid.Must(uuid.NewUUID()).String()) }, resp, false},
 		{"response with a timestamp", func(v *survey.Version) {
 			v.Payload = json.RawMessage(strings.Replace(string(v.Payload), `"2026-11-20"`, `"2026-11-20T10:31:00Z"`, 1))
 		}, resp, false},
@@ -690,6 +696,12 @@ func TestValidateVersion(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bfRenumber gives v's record the id id, in the version and its payload.
+func bfRenumber(v *survey.Version, id string) {
+	v.Payload = json.RawMessage(strings.Replace(string(v.Payload), v.RecordID, id, 1))
+	v.RecordID = id
 }
 
 func TestSealRefusesBadHeaders(t *testing.T) {

@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"zoufang/survey"
 )
 
@@ -385,6 +387,15 @@ func checkAnonymous(v survey.Version, payload []byte) error {
 	}
 	if c := v.Created.UTC(); !c.Equal(c.Truncate(24 * time.Hour)) {
 		return errf(ErrInvalidRecord, "匿名问卷 %s 的时间只能精确到日（应为当日 00:00:00 UTC）", v.RecordID)
+	}
+	// UUID versions 1, 6 and 7 carry the moment they were made (v7 to the
+	// millisecond): an anonymous response's ids must not.
+	for _, id := range []string{v.RecordID, v.VersionID} {
+		if u, err := uuid.Parse(id); err == nil {
+			if n := u.Version(); n == 1 || n == 6 || n == 7 {
+				return errf(ErrInvalidRecord, "匿名问卷 %s 的编号含有时间（UUID 第 %d 版），应为随机编号", v.RecordID, n)
+			}
+		}
 	}
 	var r survey.Response
 	if err := strictJSON(payload, &r); err != nil {
