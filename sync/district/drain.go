@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,8 +135,27 @@ func (d *District) Recover(ctx context.Context) (DrainReport, error) {
 	return d.Drain(ctx)
 }
 
-// uploadDir holds uploads while they arrive (HTTP) before their decision.
+// uploadDir holds uploads while they arrive (HTTP, the workbench) before
+// their decision.
 const uploadDir = "incoming"
+
+// UploadFile creates an empty file (0600) for an upload in the data
+// directory's incoming/ folder (0700): an upload is written to disk as it
+// arrives instead of being held in memory, on the same disk as the
+// database rather than in /tmp, and a file left behind by a process that
+// died is removed by the next start (Recover). kind goes into the name
+// (bundle, roster); the caller closes and removes the file when done.
+func (d *District) UploadFile(kind string) (*os.File, error) {
+	dir := filepath.Join(d.dir, uploadDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("upload file: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "upload-"+kind+"-*")
+	if err != nil {
+		return nil, fmt.Errorf("upload file: %w", err)
+	}
+	return f, nil
+}
 
 // removeStaleUploads deletes upload files not written to for olderThan: an
 // upload in progress writes at least every bodyIdle, and one waiting for

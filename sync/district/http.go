@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	gosync "sync"
 	"time"
@@ -70,20 +69,51 @@ func (d *District) Server(addr string, opt ServerOptions) *http.Server {
 // HandlerWith, or the workbench wrapping it) with timeouts on every phase
 // of a request that the upload handler does not set itself: headers within
 // 10 s, idle keep-alive connections closed after 60 s, headers at most
-// 32 KB. Upload bodies are cut when they stall (ServerOptions.BodyIdle)
-// and answers written within 10 minutes by the handler.
+// 32 KB, and a request body that sends nothing for BodyStall before its
+// handler reads it (or that no handler reads: net/http discards up to
+// 256 KB of it after the answer) cut. Upload bodies are cut when they stall
+// (ServerOptions.BodyIdle, the workbench's own), and answers written within
+// 10 minutes by the handler.
+//
+// There is no ReadTimeout or WriteTimeout: an upload may take 30 minutes,
+// and for HTTP/2 WriteTimeout resets a stream whose answer is not written
+// by then. Handlers that read bodies or write large answers move the
+// deadlines themselves (http.ResponseController).
 func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
+	return newServer(addr, h, log, BodyStall)
+}
+
+func newServer(addr string, h http.Handler, log *slog.Logger, stall time.Duration) *http.Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &http.Server{
 		Addr:              addr,
-		Handler:           h,
+		Handler:           withBodyDeadline(h, stall),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// BodyStall is how long a request body may send nothing before the
+// handler that reads it takes over its deadline (see NewServer).
+const BodyStall = 30 * time.Second
+
+// withBodyDeadline gives every request that has a body a read deadline,
+// so a client that announces a body and never sends it holds no
+// connection for ever, whether or not its handler reads it. Requests
+// without a body get none: net/http reads ahead on their connection while
+// the handler runs, and a deadline passing there would cancel the
+// request's context.
+func withBodyDeadline(h http.Handler, stall time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength != 0 {
+			http.NewResponseController(w).SetReadDeadline(time.Now().Add(stall))
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Handler serves the district's HTTP API with default ServerOptions and
@@ -264,17 +294,18 @@ func (b *deadlineReader) Read(p []byte) (int, error) {
 // the body. device and seq, when device is not empty, are what the upload
 // claims to be (the URL path); a bundle that is something else is refused.
 // A body that breaks off is refused with CodeUploadBroken (408), a
-// full disk with CodeInternal (503): neither is the bundle's fault.
+// full disk with CodeInternal (503): neither is the bundle's fault. A
+// stream longer than the largest bundle is refused with CodeTooLarge when
+// it reaches that size.
 func (d *District) ImportUpload(ctx context.Context, r io.Reader, device string, seq uint64) Result {
-	dir := filepath.Join(d.dir, uploadDir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return d.refusal(Result{}, err, "upload: incoming dir")
-	}
-	f, err := os.CreateTemp(dir, "upload-*.zfb")
+	f, err := d.UploadFile("bundle")
 	if err != nil {
-		return d.refusal(Result{}, err, "upload: temp file")
+		return d.refusal(Result{}, err, "upload")
 	}
 	defer os.Remove(f.Name())
+	// Whoever calls, the stream is never read past the largest bundle (and
+	// one byte, which ScanBundle reports as trailing data).
+	r = http.MaxBytesReader(nil, io.NopCloser(r), d.lim.MaxBundle+1)
 	out := &recordingWriter{w: bufio.NewWriterSize(f, 64<<10)}
 	sc, err := sync.ScanBundle(io.TeeReader(r, out), d.lim, d.checkHeader(ctx, device, seq))
 	if err == nil {

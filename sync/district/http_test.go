@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -133,5 +134,66 @@ func TestUploadRefusedAfterTheHeader(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Join(d.dir, uploadDir)); len(entries) != 0 {
 		t.Errorf("refused uploads left %d files", len(entries))
+	}
+}
+
+// TestUnreadBodiesAreCut: a client announces a body that no handler reads
+// (a GET of the trust file with a body, the workbench refused on a
+// network address) and sends nothing. net/http reads up to 256 KB of such
+// a body after the answer; before, with only a header timeout, that read
+// had no deadline and the connection and its goroutine were held for
+// ever. A request without a body gets no read deadline: its handler may
+// take longer than the stall without its context being cancelled.
+func TestUnreadBodiesAreCut(t *testing.T) {
+	d := newDistrict(t)
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", d.Handler(nil))
+	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(1500 * time.Millisecond)
+		if err := r.Context().Err(); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.Write([]byte("ok"))
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer("", mux, nil, 500*time.Millisecond)
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	addr := ln.Addr().String()
+
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	fmt.Fprintf(c, "GET /v1/trust HTTP/1.1\r\nHost: %s\r\nContent-Length: 1000\r\n\r\nx", addr)
+	c.SetReadDeadline(start.Add(10 * time.Second))
+	r, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(io.Discard, r.Body); err != nil {
+		t.Fatalf("answer: %v", err)
+	}
+	var buf [1]byte
+	_, err = c.Read(buf[:])
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("the connection of a client that never sent its body is still open after %v", time.Since(start))
+	}
+	t.Logf("closed after %v (%v)", time.Since(start).Round(time.Millisecond), err)
+
+	resp, err := http.Get("http://" + addr + "/slow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "ok" {
+		t.Errorf("a slow request without a body: %d %s", resp.StatusCode, body)
 	}
 }
