@@ -81,7 +81,14 @@ func newEnv(t testing.TB) *env {
 	t.Cleanup(s.Close)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	err = d.DB().Update(bg, func(tx *storage.Tx) error {
+	addUsers(t, d)
+	return &env{t: t, d: d, s: s, srv: srv, clock: c, forms: mustForms(t)}
+}
+
+// addUsers creates the test accounts.
+func addUsers(t testing.TB, d *district.District) {
+	t.Helper()
+	err := d.DB().Update(bg, func(tx *storage.Tx) error {
 		for _, u := range testUsers {
 			if _, err := CreateUser(tx, "测试", u.name, u.role, testPassword, false); err != nil {
 				return err
@@ -92,11 +99,15 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+func mustForms(t testing.TB) *survey.FormSet {
+	t.Helper()
 	forms, err := survey.LoadForms(assets.Forms())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, d: d, s: s, srv: srv, clock: c, forms: forms}
+	return forms
 }
 
 // client is a browser-like client: a cookie jar, no automatic redirects.

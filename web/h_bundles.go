@@ -2,7 +2,10 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"zoufang/sync"
@@ -64,52 +67,84 @@ var decisionLabel = map[district.Decision]string{
 	district.Backlogged:  "等待前序包",
 	district.Quarantined: "已隔离",
 	district.Refused:     "已拒绝",
+	district.Retry:       "服务器忙，请稍后重试",
+}
+
+// resultOf says what the import did with one uploaded file, for staff at
+// the district (the district's messages speak to the laptop).
+func resultOf(file string, out district.Result) importResult {
+	res := importResult{File: file, Decision: string(out.Decision), Label: decisionLabel[out.Decision], Message: out.Message, Device: out.Device, Seq: out.Seq}
+	res.OK = out.Decision == district.Applied || out.Decision == district.Duplicate || out.Decision == district.Backlogged
+	if out.Decision == district.Retry {
+		// Nothing was kept (district.Import stores nothing when it cannot
+		// decide): the same file imports later.
+		switch out.Code {
+		case district.CodeUploadBroken:
+			res.Label, res.Message = "上传中断，请重新上传", "文件没有完整上传（网络中断或过慢），未导入，未做任何修改。请重新选择这个文件导入。"
+		default:
+			res.Message = "数据库正忙（可能正在导入其他同步包或名录），这个文件未导入，未做任何修改。请稍后重新导入这个文件。"
+		}
+	}
+	if out.Receipt != nil && out.Device != "" {
+		res.Receipt = "/devices/" + out.Device + "/receipt"
+	}
+	return res
 }
 
 // bundlesImport takes bundle files brought on a USB stick, any number at
 // once, through the same decision function as HTTP uploads. A file posted
 // twice is a duplicate and changes nothing. The page's script uploads the
-// files one by one (with progress) and asks for JSON.
+// files one by one (with progress) and asks for JSON. Each file is read
+// from the request as it arrives and imported before the next one is
+// read (district.ImportUpload writes it to the data directory's incoming/
+// folder while checking it), so memory does not grow with the files.
 func (s *Server) bundlesImport(w http.ResponseWriter, r *http.Request, sess *Session) error {
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		return badRequest("没有收到上传的同步包，请选择文件后再导入。未做任何修改。")
-	}
-	files := r.MultipartForm.File["bundles"]
-	if len(files) == 0 {
-		return badRequest("没有收到上传的同步包，请选择文件后再导入。未做任何修改。")
-	}
-	limit := sync.DefaultLimits().MaxBundle
 	var results []importResult
-	for _, h := range files {
-		res := importResult{File: h.Filename}
-		f, err := h.Open()
-		if err != nil {
-			res.Decision, res.Label, res.Message = string(district.Refused), decisionLabel[district.Refused], "无法读取上传的文件"
-			results = append(results, res)
-			continue
+	err := readMultipart(r, func(p *filePart) error {
+		if p.Field != "bundles" {
+			return nil
 		}
-		data, err := readLimited(f, h, limit)
-		f.Close()
-		if err != nil {
-			res.Decision, res.Label, res.Message = string(district.Refused), decisionLabel[district.Refused], err.Error()
-			results = append(results, res)
-			continue
+		out := s.d.ImportUpload(r.Context(), p, "", 0)
+		res := resultOf(p.Name, out)
+		if out.Code == district.CodeTooLarge {
+			res.Message = fmt.Sprintf("文件太大：同步包最多 %s，未导入，未做任何修改。", sizeText(sync.DefaultLimits().MaxBundle))
 		}
-		out := s.d.Import(r.Context(), data)
-		res.Decision, res.Label, res.Message, res.Device, res.Seq = string(out.Decision), decisionLabel[out.Decision], out.Message, out.Device, out.Seq
-		res.OK = out.Decision == district.Applied || out.Decision == district.Duplicate || out.Decision == district.Backlogged
-		if out.Receipt != nil && out.Device != "" {
-			res.Receipt = "/devices/" + out.Device + "/receipt"
-		}
-		s.log.Info("bundle upload", "user", sess.User.Name, "file", h.Filename, "decision", out.Decision, "message", out.Message)
+		s.log.Info("bundle upload", "user", sess.User.Name, "file", p.Name, "decision", out.Decision, "code", out.Code, "message", out.Message)
 		results = append(results, res)
+		if out.Code == district.CodeUploadBroken {
+			return errUploadCut // the rest of the request is not coming either
+		}
+		return nil
+	})
+	if err != nil && len(results) == 0 {
+		return err
+	}
+	if err != nil && !errors.Is(err, errUploadCut) {
+		// Files already imported stay imported; say why the rest were not.
+		msg := "其余文件没有收到，未导入。请重新选择这些文件导入。"
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			msg = fmt.Sprintf("一次上传的文件合计超过 %s，其余文件未导入。请分批导入。", sizeText(tooBig.Limit))
+		}
+		s.log.Info("bundle upload cut", "user", sess.User.Name, "err", err)
+		results = append(results, importResult{File: "其余文件", Decision: string(district.Refused), Label: "未导入", Message: msg})
+	}
+	if len(results) == 0 {
+		return badRequest("没有收到上传的同步包，请选择文件后再导入。未做任何修改。")
+	}
+	for _, res := range results {
+		if res.Decision == string(district.Retry) {
+			// Per-file results still answer 200 (others may have been
+			// imported), but a client can see when to come back.
+			w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
+			break
+		}
 	}
 	if strings.Contains(r.Header.Get("Accept"), "application/json") {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		return json.NewEncoder(w).Encode(results)
 	}
 	data := bundlesData{Results: results}
-	var err error
 	if data.Bundles, _, err = s.d.Bundles(r.Context(), district.BundleQuery{Limit: pageSize}); err != nil {
 		return err
 	}

@@ -1,12 +1,8 @@
 package web
 
 import (
-	"bytes"
 	"encoding/base64"
-	"errors"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"strconv"
 	"time"
@@ -248,39 +244,6 @@ func (s *Server) downDownload(w http.ResponseWriter, r *http.Request, sess *Sess
 	}
 	w.Header().Set("X-Zoufang-Records", strconv.Itoa(n))
 	return attachment(w, fmt.Sprintf("下发包-%s.zfb", d.ID[:8]), "application/octet-stream", data)
-}
-
-// uploadedFile reads one uploaded file of a multipart form, refusing it
-// beyond limit bytes.
-func uploadedFile(r *http.Request, field string, limit int64) ([]byte, string, error) {
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, "", err
-		}
-		return nil, "", badRequest("没有收到上传的文件，请选择文件后再提交。未做任何修改。")
-	}
-	f, h, err := r.FormFile(field)
-	if err != nil {
-		return nil, "", badRequest("没有收到上传的文件，请选择文件后再提交。未做任何修改。")
-	}
-	defer f.Close()
-	data, err := readLimited(f, h, limit)
-	return data, h.Filename, err
-}
-
-func readLimited(f multipart.File, h *multipart.FileHeader, limit int64) ([]byte, error) {
-	if h.Size > limit {
-		return nil, badRequest("文件 %s 太大（%d 字节，上限 %d）。未做任何修改。", h.Filename, h.Size, limit)
-	}
-	var buf bytes.Buffer
-	if _, err := io.Copy(&buf, io.LimitReader(f, limit+1)); err != nil {
-		return nil, badRequest("读取上传文件 %s 失败。未做任何修改。", h.Filename)
-	}
-	if int64(buf.Len()) > limit {
-		return nil, badRequest("文件 %s 太大。未做任何修改。", h.Filename)
-	}
-	return buf.Bytes(), nil
 }
 
 // downResend downloads a down bundle again, byte for byte as first sent

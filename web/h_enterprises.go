@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -86,20 +85,26 @@ func (s *Server) renderEnterprises(w http.ResponseWriter, r *http.Request, sess 
 	return s.render(w, r, sess, "enterprises", "企业名录与分配", "enterprises", data)
 }
 
-// maxRoster caps an uploaded roster file: 100,000 rows of .xlsx are ~10 MB.
-const maxRoster = 64 << 20
-
+// rosterImport imports an uploaded roster file: it is written to the
+// district's incoming/ folder as it arrives (up to survey.MaxRosterBytes;
+// an .xlsx file at most survey.MaxRosterXLSXBytes, which the parser
+// checks), then imported in one transaction with the same rules and
+// rejected-row report as the laptop.
 func (s *Server) rosterImport(w http.ResponseWriter, r *http.Request, sess *Session) error {
-	data, name, err := uploadedFile(r, "roster", maxRoster)
+	f, err := s.spoolFile(r, "roster", "roster", survey.MaxRosterBytes, func(name string) error {
+		lower := strings.ToLower(name)
+		if !strings.HasSuffix(lower, ".csv") && !strings.HasSuffix(lower, ".xlsx") {
+			return badRequest("名录文件应为 .xlsx 或 .csv（UTF-8 或 GBK 编码）。未做任何修改。")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	lower := strings.ToLower(name)
-	if !strings.HasSuffix(lower, ".csv") && !strings.HasSuffix(lower, ".xlsx") {
-		return badRequest("名录文件应为 .xlsx 或 .csv（UTF-8 或 GBK 编码）。未做任何修改。")
-	}
+	defer f.Close()
+	name := f.Name
 	token := r.PostFormValue("token")
-	rep, err := s.db.ImportRosterThen(r.Context(), bytes.NewReader(data), name, nil, func(tx *storage.Tx, rep storage.ImportReport) error {
+	rep, err := s.db.ImportRosterThen(r.Context(), f.File, name, nil, func(tx *storage.Tx, rep storage.ImportReport) error {
 		if err := claimToken(tx, sess, token); err != nil {
 			return err
 		}

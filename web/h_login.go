@@ -40,6 +40,11 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
+		var pe *pageError
+		if errors.As(bodyError(err, nil), &pe) {
+			s.renderError(w, r, nil, pe.status, pe.msg)
+			return
+		}
 		s.renderError(w, r, nil, http.StatusBadRequest, "登录表单无效")
 		return
 	}

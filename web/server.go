@@ -20,7 +20,9 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	gosync "sync"
 	"time"
@@ -43,6 +45,11 @@ type Options struct {
 	// API serves the laptops' /v1/ endpoints; its uploads are recorded as
 	// each device's last contact. Nil: no API.
 	API http.Handler
+	// StallTimeout cuts a request whose body sends nothing, or whose
+	// answer is not read, for this long (30 s when zero); BodyTime caps a
+	// request body in all (30 min when zero: 256 MB at 150 KB/s). The
+	// API's uploads have their own (district.ServerOptions).
+	StallTimeout, BodyTime time.Duration
 }
 
 // Server is the workbench of one district.
@@ -79,6 +86,12 @@ func New(d *district.District, opt Options) (*Server, error) {
 	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opt.StallTimeout <= 0 {
+		opt.StallTimeout = defaultStallTimeout
+	}
+	if opt.BodyTime <= 0 {
+		opt.BodyTime = defaultBodyTime
 	}
 	s := &Server{d: d, db: d.DB(), opt: opt, log: opt.Log, now: opt.Now, mux: http.NewServeMux()}
 	if err := Migrate(context.Background(), s.db); err != nil {
@@ -122,7 +135,7 @@ func (s *Server) Handler() http.Handler {
 		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
 		s.renderError(w, r, nil, http.StatusForbidden, "请求来自其他网站，已拒绝。请直接在工作台页面中操作。")
 	}))
-	web := securityHeaders(s.opt.TLS, cop.Handler(s.mux))
+	web := s.guard(securityHeaders(s.opt.TLS, cop.Handler(s.mux)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/v1/") && s.opt.API != nil {
 			s.serveAPI(w, r)
@@ -192,7 +205,17 @@ func (s *Server) handle(pattern string, p perm, h handlerFunc) {
 		}
 		if r.Method == http.MethodPost {
 			// Uploads have their own, larger caps (bundles, rosters).
-			r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(pattern))
+			// A form is read here, so that one cut off, stalled or too
+			// large is refused as such instead of reaching the handler
+			// as empty fields. Multipart bodies are streamed by the
+			// upload handlers (upload.go).
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
+				if err := r.ParseForm(); err != nil {
+					s.fail(w, r, sess, bodyError(err, badRequest("提交的表单无法读取，未做任何修改。请刷新页面后重新提交。")))
+					return
+				}
+			}
 		}
 		if err := h(w, r, sess); err != nil {
 			s.fail(w, r, sess, err)
@@ -200,9 +223,13 @@ func (s *Server) handle(pattern string, p perm, h handlerFunc) {
 	}))
 }
 
-// maxUpload caps any POST body: several bundle files or a 100,000-row
-// roster fit well within it.
-const maxUpload = 256 << 20
+// msgBusy answers a request that found the database locked by another
+// process for too long; busyRetryAfter is the Retry-After sent with it, in
+// seconds.
+const (
+	msgBusy        = "服务器忙，请稍后重试：数据库正被其他操作（导入同步包或名录）占用。这次操作未完成，未做任何修改。"
+	busyRetryAfter = 5
+)
 
 // pageError is an error with an HTTP status and a Chinese message.
 type pageError struct {
@@ -231,8 +258,15 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, sess *Session, err
 	switch {
 	case errors.As(err, &pe):
 		s.renderError(w, r, sess, pe.status, pe.msg)
+	case district.IsBusy(err) && !errors.Is(err, context.Canceled):
+		// Another process (an import, `zoufang-server roster`) held the
+		// write lock for longer than the district waits: the request was
+		// fine and nothing changed.
+		s.log.Warn("database busy", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
+		s.renderError(w, r, sess, http.StatusServiceUnavailable, msgBusy)
 	case errors.As(err, &tooBig):
-		s.renderError(w, r, sess, http.StatusRequestEntityTooLarge, "上传的文件太大，未做任何修改。")
+		s.renderError(w, r, sess, http.StatusRequestEntityTooLarge, "上传的文件或提交的内容太大，未做任何修改。")
 	case errors.Is(err, storage.ErrStale), errors.Is(err, storage.ErrInConflict):
 		errors.As(err, &se)
 		s.renderError(w, r, sess, http.StatusConflict, se.Message)

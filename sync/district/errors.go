@@ -182,6 +182,19 @@ func syncCode(err error) Code {
 	return CodeMalformed
 }
 
+// IsBusy reports an error that only says the database was locked by
+// another connection or process for longer than the district waits (see
+// Options.BusyTimeout): the same operation can succeed later, and nothing
+// was changed. Callers outside the package (the workbench) answer it
+// "busy, try again" instead of blaming the request.
+func IsBusy(err error) bool {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code == CodeBusy
+	}
+	return err != nil && isBusy(err)
+}
+
 // isBusy reports a locked database (SQLITE_BUSY, SQLITE_LOCKED and their
 // extended codes) or a deadline that ran out waiting: the same request can
 // succeed later.
