@@ -311,7 +311,8 @@ type Tx struct {
 	ctx context.Context
 	tx  *sql.Tx
 	// touched collects enterprise ids whose projection changed, so the
-	// search index is patched after commit.
+	// search index is patched after commit. Every write of the enterprises
+	// table goes through projectTip, which records it here.
 	touched map[string]bool
 	stmts   map[string]*sql.Stmt
 	// stored counts the versions written, to tell a bulk write.
@@ -342,10 +343,20 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 		sqlTx.Rollback()
 		return err
 	}
+	// A transaction that changed the roster counts itself, in the same
+	// transaction, so that every process's search index can tell it is
+	// stale (roster_changes; searchIndex.build).
+	var changes int64
+	if len(tx.touched) > 0 {
+		if err := sqlTx.QueryRowContext(ctx, `UPDATE roster_changes SET n = n + 1 WHERE id = 1 RETURNING n`).Scan(&changes); err != nil {
+			sqlTx.Rollback()
+			return fmt.Errorf("count roster change: %w", err)
+		}
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	db.index.patch(ctx, db, tx.touched)
+	db.index.patch(ctx, db, tx.touched, changes)
 	if tx.stored >= bulkWrite {
 		// Only memory is at stake; a failure changes nothing stored.
 		db.write.ExecContext(ctx, `PRAGMA shrink_memory`)

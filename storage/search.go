@@ -97,10 +97,26 @@ func searchKeys(name string) keys {
 // in pinyin order. One pass of strings.Contains over 100,000 short
 // haystacks takes a few milliseconds, which SQLite's LIKE over several
 // columns does not.
+//
+// Other processes may write the same database (the district's `roster`
+// command while `serve` runs, an import beside the workbench): changes is
+// the roster_changes counter the entries reflect, and every use compares
+// it with the database's first (one row, a few microseconds), rebuilding
+// when another process has changed the roster since.
 type searchIndex struct {
 	mu      gosync.RWMutex
 	built   bool
+	changes int64
 	entries []indexEntry
+}
+
+// rosterChanges reads the roster_changes counter.
+func rosterChanges(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, `SELECT n FROM roster_changes WHERE id = 1`).Scan(&n)
+	return n, err
 }
 
 // indexEntry is one enterprise in the search index. A 100,000-enterprise
@@ -174,45 +190,73 @@ func readIndexEntries(rows *sql.Rows, n, size int) ([]indexEntry, error) {
 	return entries, nil
 }
 
+// build makes the index current: built, and reflecting every change to
+// the roster committed so far, by this process or another.
 func (ix *searchIndex) build(ctx context.Context, db *DB) error {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	if ix.built {
+	n, err := rosterChanges(ctx, db.read)
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	ix.mu.RLock()
+	current := ix.built && ix.changes >= n
+	ix.mu.RUnlock()
+	if current {
 		return nil
 	}
-	var n, size int
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(CAST(id AS BLOB)) + length(CAST(name AS BLOB)) + length(CAST(uscc AS BLOB)) + length(py_full) + length(py_initials) + 3), 0) FROM enterprises`).Scan(&n, &size); err != nil {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.built && ix.changes >= n {
+		return nil // another search rebuilt it meanwhile
+	}
+	ix.built, ix.entries = false, nil // let the old entries go before reading the new
+	// The counter and the rows come from one snapshot, so the index never
+	// claims a change it does not hold.
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("build search index: %w", err)
+	}
+	defer tx.Rollback()
+	var size int
+	if n, err = rosterChanges(ctx, tx); err != nil {
+		return fmt.Errorf("build search index: %w", err)
+	}
+	var count int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(CAST(id AS BLOB)) + length(CAST(name AS BLOB)) + length(CAST(uscc AS BLOB)) + length(py_full) + length(py_initials) + 3), 0) FROM enterprises`).Scan(&count, &size); err != nil {
 		return fmt.Errorf("build search index: %w", err)
 	}
 	// SQLite sorts by the collation key, so the keys never come into the
 	// heap.
-	rows, err := db.read.QueryContext(ctx, `SELECT `+indexCols+` FROM enterprises ORDER BY sort_key, id`)
+	rows, err := tx.QueryContext(ctx, `SELECT `+indexCols+` FROM enterprises ORDER BY sort_key, id`)
 	if err != nil {
 		return fmt.Errorf("build search index: %w", err)
 	}
-	entries, err := readIndexEntries(rows, n, size)
+	entries, err := readIndexEntries(rows, count, size)
 	if err != nil {
 		return fmt.Errorf("build search index: %w", err)
 	}
-	ix.entries, ix.built = entries, true
+	ix.entries, ix.built, ix.changes = entries, true, n
 	return nil
 }
 
 // patch brings the index up to date after a commit that changed the given
-// enterprises. Big changes (a roster import) drop the index; it is rebuilt
-// on the next search, as it is when patching fails.
-func (ix *searchIndex) patch(ctx context.Context, db *DB, ids map[string]bool) {
+// enterprises and brought the roster_changes counter to changes. Big
+// changes (a roster import) drop the index; it is rebuilt on the next
+// search, as it is when patching fails or when the index had missed a
+// change by another process before this commit.
+func (ix *searchIndex) patch(ctx context.Context, db *DB, ids map[string]bool, changes int64) {
 	if len(ids) == 0 {
 		return
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if !ix.built {
+	if !ix.built || ix.changes >= changes {
+		return // not built, or rebuilt since the commit: it holds the change
+	}
+	if ix.changes != changes-1 || len(ids) > 500 || ix.patchLocked(ctx, db, ids) != nil {
+		ix.built, ix.entries = false, nil
 		return
 	}
-	if len(ids) > 500 || ix.patchLocked(ctx, db, ids) != nil {
-		ix.built, ix.entries = false, nil
-	}
+	ix.changes = changes
 }
 
 func (ix *searchIndex) patchLocked(ctx context.Context, db *DB, ids map[string]bool) error {

@@ -162,3 +162,85 @@ func TestStreetsByDistrict(t *testing.T) {
 		t.Errorf("Streets(\"\") = %q, want 3", all)
 	}
 }
+
+// Follow-up of issue 12: two handles on one database, as `serve` and
+// `zoufang-server roster` (or an import) are two processes on one data
+// dir. Before, the index a handle had built kept answering from what it
+// had read, whatever the other wrote: new enterprises were not found, a
+// renamed or reassigned one was found under its old name or device until
+// the process restarted. Now every search notices the other's commits
+// (roster_changes), including when the first handle writes in between
+// (a patch on top of a stale index would hide the other's change).
+func TestSearchIndexSeesOtherProcesses(t *testing.T) {
+	dir := t.TempDir()
+	serve, err := OpenDir(dir, Options{DeviceID: testDevice, Author: testAuthor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer serve.Close()
+	cli, err := OpenDir(dir, Options{DeviceID: testDevice, Author: testAuthor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	a := addEnterprise(t, serve, "甲乙机械厂", uscc("91370200163562681"))
+	count := func(q EnterpriseQuery) int {
+		t.Helper()
+		got, err := serve.SearchEnterprises(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(got)
+	}
+	if n := count(EnterpriseQuery{}); n != 1 {
+		t.Fatalf("%d enterprises", n)
+	}
+
+	// A roster import by the other process.
+	var roster strings.Builder
+	if err := survey.WriteRosterCSV(&roster, survey.FakeRoster(30, 5), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.ImportRoster(ctx, strings.NewReader(roster.String()), "名录.csv", nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(EnterpriseQuery{}); n != 31 {
+		t.Errorf("after the other process's roster import: %d enterprises found, want 31", n)
+	}
+
+	// An assignment and a rename by the other process, then a write by
+	// this one (which patches its index) before it searches again.
+	err = cli.Update(ctx, func(tx *Tx) error {
+		_, _, err := tx.AssignEnterprise(a.ID, "device-1")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed, err := cli.Enterprise(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed.Name = "戊己纺织厂"
+	if _, err := cli.SaveEnterprise(ctx, renamed); err != nil {
+		t.Fatal(err)
+	}
+	addEnterprise(t, serve, "丙丁物流公司", uscc("91370200163562690"))
+	if n := count(EnterpriseQuery{AssignedTo: "device-1"}); n != 1 {
+		t.Errorf("the other process's assignment: %d enterprises assigned, want 1", n)
+	}
+	if n, old := count(EnterpriseQuery{Text: "wjfz"}), count(EnterpriseQuery{Text: "jyjx"}); n != 1 || old != 0 {
+		t.Errorf("the other process's rename: %d found by the new name, %d by the old", n, old)
+	}
+	if n := count(EnterpriseQuery{Text: "bdwl"}); n != 1 {
+		t.Errorf("this process's own new enterprise: %d found", n)
+	}
+	if n := count(EnterpriseQuery{}); n != 32 {
+		t.Errorf("%d enterprises, want 32", n)
+	}
+	// Facets come from the same index.
+	_, _, industries, err := serve.Facets(ctx)
+	if err != nil || len(industries) < 2 {
+		t.Errorf("facets after the other's import: %v %v", industries, err)
+	}
+}
