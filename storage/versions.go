@@ -198,6 +198,48 @@ func (db *DB) Conflicts(ctx context.Context) ([]Conflict, error) {
 	return out, nil
 }
 
+// OutboxCount counts the versions Outbox would return after afterSeq:
+// those created here and in no bundle yet.
+func (db *DB) OutboxCount(ctx context.Context, afterSeq int64) (int, error) {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM versions WHERE local = 1 AND seq > ?`, afterSeq).Scan(&n); err != nil {
+		return 0, fmt.Errorf("outbox count: %w", err)
+	}
+	return n, nil
+}
+
+// AssigneeVersions lists, in storage order, the ids of the versions of
+// the records a device works on (the enterprises assigned to it, their
+// visits and ledger items) that the device did not make itself, except
+// anonymous responses, which never go down: what a down bundle to the
+// device may carry. The caller leaves out what it has already sent.
+func (tx *Tx) AssigneeVersions(deviceID string) ([]string, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, `
+		WITH mine AS (SELECT id FROM enterprises WHERE assigned_to = ?),
+		     recs AS (SELECT id FROM mine
+		              UNION SELECT id FROM ledger_items WHERE enterprise_id IN (SELECT id FROM mine)
+		              UNION SELECT id FROM visits WHERE enterprise_id IN (SELECT id FROM mine))
+		SELECT v.version_id FROM versions v
+		WHERE v.record_id IN (SELECT id FROM recs) AND v.device_id <> ? AND v.kind <> 'response'
+		ORDER BY v.seq`, deviceID, deviceID)
+	if err != nil {
+		return nil, fmt.Errorf("assignee versions: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("assignee versions: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("assignee versions: %w", err)
+	}
+	return ids, nil
+}
+
 // Outbox returns up to limit versions created in this database (not
 // received through PutVersions) with a local sequence number above
 // afterSeq, in that order, and the sequence number of the last one (afterSeq

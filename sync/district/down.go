@@ -94,30 +94,36 @@ func (d *District) ExportDown(ctx context.Context, deviceID string) ([]byte, int
 	return out, n, nil
 }
 
-// unsentVersions lists, in storage order, the versions a device is owed.
+// unsentVersions lists, in storage order, the versions a device is owed:
+// those of its records (storage decides which) not yet sent to it.
 func unsentVersions(tx *storage.Tx, deviceID string) ([]string, error) {
-	rows, err := tx.Query(`
-		WITH mine AS (SELECT id FROM enterprises WHERE assigned_to = ?),
-		     recs AS (SELECT id FROM mine
-		              UNION SELECT id FROM ledger_items WHERE enterprise_id IN (SELECT id FROM mine)
-		              UNION SELECT id FROM visits WHERE enterprise_id IN (SELECT id FROM mine))
-		SELECT v.version_id FROM versions v
-		WHERE v.record_id IN (SELECT id FROM recs) AND v.device_id <> ? AND v.kind <> 'response'
-		  AND NOT EXISTS (SELECT 1 FROM district_sent s WHERE s.device_id = ? AND s.version_id = v.version_id)
-		ORDER BY v.seq`, deviceID, deviceID, deviceID)
+	all, err := tx.AssigneeVersions(deviceID)
+	if err != nil || len(all) == 0 {
+		return nil, err
+	}
+	rows, err := tx.Query(`SELECT version_id FROM district_sent WHERE device_id = ?`, deviceID)
 	if err != nil {
 		return nil, fmt.Errorf("export down: %w", err)
 	}
 	defer rows.Close()
-	var ids []string
+	sent := map[string]bool{}
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			return nil, fmt.Errorf("export down: %w", err)
 		}
-		ids = append(ids, id)
+		sent[id] = true
 	}
-	return ids, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("export down: %w", err)
+	}
+	ids := all[:0]
+	for _, id := range all {
+		if !sent[id] {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
 }
 
 // DownInfo describes a down bundle the district sealed for a device.

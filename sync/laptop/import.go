@@ -3,9 +3,7 @@ package laptop
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -183,10 +181,10 @@ func (l *Laptop) importDown(ctx context.Context, db *storage.DB, data []byte) (*
 			if len(a.Data) > storage.MaxAttachment {
 				return fmt.Errorf("下发包中的附件 %s 太大", a.ID)
 			}
-			sum := sha256.Sum256(a.Data)
-			if _, err := tx.Exec(`INSERT OR IGNORE INTO attachments (id, media_type, sha256, data, created) VALUES (?, ?, ?, ?, ?)`,
-				a.ID, a.Mime, hex.EncodeToString(sum[:]), a.Data, tx.Now().Format(time.RFC3339)); err != nil {
-				return fmt.Errorf("import down bundle: attachment %s: %w", a.ID, err)
+			// The same attachment again is a no-op; the same id with other
+			// bytes is refused (the district never changes an attachment).
+			if err := tx.PutReceivedAttachment(a.ID, a.Mime, a.Data); err != nil {
+				return fmt.Errorf("导入下发包失败：%w", err)
 			}
 		}
 		if res.Put, err = tx.PutVersions(p.Versions); err != nil {

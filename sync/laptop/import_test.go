@@ -80,6 +80,28 @@ func TestImportDownBundle(t *testing.T) {
 	if downs, ents := countDown(t, db); downs != 2 || ents != 3 {
 		t.Errorf("after two down bundles: %d bundles, %d enterprises", downs, ents)
 	}
+
+	// An attachment the laptop has, again: a no-op. The same id with other
+	// bytes: the bundle is refused whole (the import used to ignore the
+	// new bytes with raw SQL of its own and apply the rest).
+	changed := d.down(t, l, 3, sync.BundleHash(b2), sync.Payload{Versions: []survey.Version{rosterVersion(t, 4, l.DeviceID())},
+		Attachments: []sync.Attachment{{ID: "campaign-note", Mime: "text/plain; charset=utf-8", Data: []byte("走访须知（改）")}}})
+	if _, err := l.Import(ctx, db, changed); err == nil || !strings.Contains(err.Error(), "附件 campaign-note 已存在但内容不同") {
+		t.Errorf("an attachment with other bytes: %v", err)
+	}
+	if downs, ents := countDown(t, db); downs != 2 || ents != 3 {
+		t.Errorf("after a refused bundle: %d bundles, %d enterprises", downs, ents)
+	}
+	if data, _, _ := db.Attachment(ctx, "campaign-note"); string(data) != "走访须知" {
+		t.Errorf("attachment now %q", data)
+	}
+	same := d.down(t, l, 3, sync.BundleHash(b2), sync.Payload{Versions: []survey.Version{rosterVersion(t, 5, l.DeviceID())}, Attachments: p1.Attachments})
+	if _, err := l.Import(ctx, db, same); err != nil {
+		t.Errorf("an attachment the laptop has, again: %v", err)
+	}
+	if downs, ents := countDown(t, db); downs != 3 || ents != 4 {
+		t.Errorf("after the third bundle: %d bundles, %d enterprises", downs, ents)
+	}
 }
 
 func TestImportRefusesAndWritesNothing(t *testing.T) {

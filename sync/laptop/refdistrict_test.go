@@ -140,7 +140,7 @@ func (d *refDistrict) Import(data []byte) (int, []byte, error) {
 		}
 		err = d.db.Update(context.Background(), func(tx *storage.Tx) error {
 			for _, a := range p.Attachments {
-				if _, err := tx.Exec(`INSERT OR IGNORE INTO attachments (id, media_type, sha256, data, created) VALUES (?, ?, '', ?, '')`, a.ID, a.Mime, a.Data); err != nil {
+				if err := tx.PutReceivedAttachment(a.ID, a.Mime, a.Data); err != nil {
 					return err
 				}
 			}

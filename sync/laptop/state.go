@@ -96,8 +96,8 @@ func (l *Laptop) unsent(ctx context.Context, db *storage.DB) (int, error) {
 	if err := db.QueryRow(ctx, `SELECT coalesce(max(last_outbox), 0) FROM laptop_bundles`).Scan(&lastOutbox); err != nil {
 		return 0, fmt.Errorf("sync state: %w", err)
 	}
-	var n int
-	if err := db.QueryRow(ctx, `SELECT count(*) FROM versions WHERE local = 1 AND seq > ?`, lastOutbox).Scan(&n); err != nil {
+	n, err := db.OutboxCount(ctx, lastOutbox)
+	if err != nil {
 		return 0, fmt.Errorf("sync state: %w", err)
 	}
 	return n, nil
