@@ -516,3 +516,32 @@ func formatUUID(u [16]byte) string {
 	h := hex.EncodeToString(u[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
+
+// Sizes in the payload encoding, for a sender that fills bundles up to a
+// cap (laptop export): PayloadBaseSize for the two counts, VersionSize
+// and AttachmentSize for each entry, and MaxSealedSize for the bundle file
+// a payload of that many encoded bytes becomes.
+const PayloadBaseSize = 8
+
+// VersionSize returns the bytes v takes in the payload encoding: its
+// canonical JSON (as Seal encodes it) and the length before it.
+func VersionSize(v survey.Version) (int, error) {
+	j, err := json.Marshal(&v)
+	if err != nil {
+		return 0, errf(ErrInvalidRecord, "记录 %s 无法编码：%v", v.RecordID, err)
+	}
+	return 4 + len(j), nil
+}
+
+// AttachmentSize returns the bytes a takes in the payload encoding.
+func AttachmentSize(a Attachment) int { return 8 + len(a.ID) + len(a.Mime) + len(a.Data) }
+
+// MaxSealedSize bounds the size of the bundle file Seal makes from a
+// payload whose encoding is plain bytes long: header, the HPKE
+// encapsulated key (32) and tag (16), the signature, and the compressed
+// payload, which DEFLATE can make larger than plain only by its stored
+// blocks' headers (5 bytes per 65,535) and a few bytes at the end.
+func MaxSealedSize(plain int) int64 {
+	p := int64(plain)
+	return HeaderSize + 32 + 16 + SignatureSize + p + 5*(p/65535+1) + 16
+}

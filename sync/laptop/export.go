@@ -18,9 +18,12 @@ import (
 
 // Caps on one up bundle. A larger outbox is split over several bundles
 // (consecutive seqs), so a district with default limits always accepts them.
+// MaxBundleBytes caps the bundle file itself: records and their
+// attachments go in one by one while the sealed file stays within it
+// (sync.MaxSealedSize).
 const (
 	DefaultMaxBundleVersions = 20_000
-	DefaultMaxBundleBytes    = 64 << 20 // payload JSON + attachments, before compression
+	DefaultMaxBundleBytes    = 64 << 20 // the sealed bundle file
 	outboxChunk              = 500
 )
 
@@ -148,12 +151,17 @@ func (l *Laptop) sealNext(ctx context.Context, db *storage.DB, trust *sync.Trust
 
 // collect reads outbox versions after afterSeq up to the bundle caps and the
 // attachments they refer to. first and last are the local seqs covered.
+// Versions go in one at a time, each with the attachments it brings that
+// the bundle does not carry yet, as long as the sealed file stays within
+// maxBytes; the rest waits for the next bundle. A version that does not
+// fit even alone is refused with *TooLargeError (nothing is sealed, it
+// stays in the outbox).
 func (l *Laptop) collect(ctx context.Context, db *storage.DB, afterSeq int64) (p sync.Payload, first, last int64, err error) {
-	maxV, maxB := l.maxVersions(), l.maxBytes()
+	maxV, maxB := l.maxVersions(), int64(l.maxBytes())
 	last = afterSeq
-	size := 0
+	plain := sync.PayloadBaseSize
 	seen := map[string]bool{}
-	for len(p.Versions) < maxV && size < maxB {
+	for len(p.Versions) < maxV {
 		vs, upTo, err := db.Outbox(ctx, last, min(outboxChunk, maxV-len(p.Versions)))
 		if err != nil {
 			return p, 0, 0, fmt.Errorf("export: %w", err)
@@ -164,13 +172,16 @@ func (l *Laptop) collect(ctx context.Context, db *storage.DB, afterSeq int64) (p
 		if first == 0 {
 			first = afterSeq + 1
 		}
-		for _, v := range vs {
-			size += len(v.Payload) + 256
+		for i, v := range vs {
+			size, err := sync.VersionSize(v)
+			if err != nil {
+				return p, 0, 0, fmt.Errorf("无法生成同步包：%w", err)
+			}
+			var atts []sync.Attachment
 			for _, id := range attachmentRefs(v) {
 				if seen[id] {
 					continue
 				}
-				seen[id] = true
 				data, mime, err := db.Attachment(ctx, id)
 				if errors.Is(err, storage.ErrNotFound) {
 					continue // the record names a photo that is not here; the record still travels
@@ -178,14 +189,60 @@ func (l *Laptop) collect(ctx context.Context, db *storage.DB, afterSeq int64) (p
 				if err != nil {
 					return p, 0, 0, fmt.Errorf("export: %w", err)
 				}
-				p.Attachments = append(p.Attachments, sync.Attachment{ID: id, Mime: mime, Data: data})
-				size += len(data)
+				a := sync.Attachment{ID: id, Mime: mime, Data: data}
+				atts = append(atts, a)
+				size += sync.AttachmentSize(a)
+			}
+			if sync.MaxSealedSize(plain+size) > maxB {
+				if len(p.Versions) == 0 {
+					return p, 0, 0, &TooLargeError{RecordID: v.RecordID, Kind: v.Kind, Size: sync.MaxSealedSize(plain + size), Max: maxB}
+				}
+				if i > 0 {
+					// The bundle ends inside this chunk: it covers the
+					// outbox up to the seq of the chunk's i-th version.
+					if _, last, err = db.Outbox(ctx, last, i); err != nil {
+						return p, 0, 0, fmt.Errorf("export: %w", err)
+					}
+				}
+				return p, first, last, nil
+			}
+			plain += size
+			p.Versions = append(p.Versions, v)
+			for _, a := range atts {
+				seen[a.ID] = true
+				p.Attachments = append(p.Attachments, a)
 			}
 		}
-		p.Versions = append(p.Versions, vs...)
 		last = upTo
 	}
 	return p, first, last, nil
+}
+
+// TooLargeError refuses an export: one record with the attachments it
+// brings would make a bundle larger than the cap on its own. Nothing of it
+// or after it was sealed and nothing is lost: it stays in the outbox.
+type TooLargeError struct {
+	RecordID string
+	Kind     survey.RecordKind
+	Size     int64 // the bundle it alone would make, at most
+	Max      int64
+}
+
+func (e *TooLargeError) Error() string {
+	what := "记录 " + e.RecordID
+	if e.Kind == survey.KindVisit {
+		what = "走访记录 " + e.RecordID + " 连同签字照片"
+	}
+	return fmt.Sprintf("无法导出：%s有 %s，超过一个同步包的上限 %s，放不进任何同步包。这条记录及其后的记录未导出，仍保留在本机，未丢失任何数据。请检查这条记录的照片是否过大，或联系区总工会。",
+		what, sizeText(e.Size), sizeText(e.Max))
+}
+
+// sizeText says a size for people: MB from 1 MB on, KB below.
+func sizeText(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
 }
 
 // attachmentRefs returns the attachment ids a version's payload refers to:

@@ -2,10 +2,14 @@ package laptop
 
 import (
 	"bytes"
+	"crypto/rand"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"zoufang/storage"
 	"zoufang/survey"
 	"zoufang/sync"
 )
@@ -289,5 +293,155 @@ func TestExportProgress(t *testing.T) {
 		if calls[i] != want[i] {
 			t.Errorf("progress call %d = %v, want %v", i, calls[i], want[i])
 		}
+	}
+}
+
+// signedWithPhoto finalizes and signs off a visit with photo as the
+// signed sheet's picture.
+func signedWithPhoto(t *testing.T, db *storage.DB, v survey.Visit, photo []byte) {
+	t.Helper()
+	v.Answers = survey.SampleVisitAnswers("2026-11-25", 1)
+	v, problems, err := db.FinalizeVisit(ctx, v, visitForm(t))
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("FinalizeVisit: %v %v", problems, err)
+	}
+	if _, err := db.SignOffVisit(ctx, v.ID, survey.SignOff{SignerName: "张经理", SignerTitle: "厂长", Date: "2026-11-25"}, photo, "image/jpeg"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// noise is n incompressible bytes (a photo compresses no further).
+func noise(t *testing.T, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Follow-up of issue 10: the cap on an up bundle was checked once per
+// chunk of 500 versions, before the chunk's records and photos were
+// added, so a bundle could exceed it by up to 500 records and their
+// photos (here: one bundle of about 1 MB under a 400 KB cap). Records go
+// in one by one now: every bundle file is within the cap, each is as full
+// as the cap allows (the next record would not have fitted), and every
+// record is in exactly one bundle.
+func TestExportBundlesStayWithinTheCap(t *testing.T) {
+	const maxBytes = 400 << 10
+	d := newFakeDistrict(t, "")
+	l, db := enrolled(t, d, Options{MaxBundleBytes: maxBytes})
+	vs := addVisits(t, db, 14)
+	for i, v := range vs {
+		if i%5 != 4 { // some visits without a photo
+			signedWithPhoto(t, db, v, noise(t, 20<<10+i*9<<10))
+		}
+	}
+	want, err := db.OutboxCount(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.Export(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.New) < 2 {
+		t.Fatalf("%d bundles: the test does not reach the cap", len(res.New))
+	}
+	seen := map[string]bool{}
+	var payloads []sync.Payload
+	for i, b := range res.New {
+		data, err := os.ReadFile(b.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("bundle %d: %d versions, %d photos, %d bytes (cap %d)", i+1, b.Versions, b.Attachments, len(data), maxBytes)
+		if len(data) > maxBytes {
+			t.Errorf("bundle %d is %d bytes, over the cap of %d", i+1, len(data), maxBytes)
+		}
+		_, p := d.open(t, l, data)
+		for _, v := range p.Versions {
+			if seen[v.VersionID] {
+				t.Errorf("version %s in two bundles", v.VersionID)
+			}
+			seen[v.VersionID] = true
+		}
+		payloads = append(payloads, p)
+	}
+	if len(seen) != want {
+		t.Errorf("%d versions exported, %d in the outbox", len(seen), want)
+	}
+	// Full: the first version of the next bundle, with the photos it
+	// brings, would have taken the bundle over the cap.
+	for i := 0; i+1 < len(payloads); i++ {
+		plain := sync.PayloadBaseSize
+		ids := map[string]bool{}
+		for _, v := range payloads[i].Versions {
+			n, _ := sync.VersionSize(v)
+			plain += n
+		}
+		for _, a := range payloads[i].Attachments {
+			plain += sync.AttachmentSize(a)
+			ids[a.ID] = true
+		}
+		next := payloads[i+1].Versions[0]
+		n, _ := sync.VersionSize(next)
+		for _, ref := range attachmentRefs(next) {
+			for _, a := range payloads[i+1].Attachments {
+				if a.ID == ref && !ids[ref] {
+					n += sync.AttachmentSize(a)
+				}
+			}
+		}
+		if sync.MaxSealedSize(plain+n) <= maxBytes {
+			t.Errorf("bundle %d stopped early: the next version would have fitted (%d of %d bytes)", i+1, sync.MaxSealedSize(plain+n), maxBytes)
+		}
+	}
+}
+
+// A record whose photo alone makes a bundle larger than the cap: export
+// says so in Chinese, seals nothing after the records before it, and loses
+// nothing: with a larger cap the same laptop exports it.
+func TestExportRefusesARecordLargerThanABundle(t *testing.T) {
+	const maxBytes = 400 << 10
+	d := newFakeDistrict(t, "")
+	l, db := enrolled(t, d, Options{MaxBundleBytes: maxBytes})
+	vs := addVisits(t, db, 3)
+	signedWithPhoto(t, db, vs[1], noise(t, 450<<10))
+	res, err := l.Export(ctx, db)
+	var tooLarge *TooLargeError
+	if !errors.As(err, &tooLarge) || !strings.Contains(err.Error(), "超过一个同步包的上限 400 KB") || !strings.Contains(err.Error(), "未丢失任何数据") {
+		t.Fatalf("export with a 450 KB photo under a 400 KB cap: %v", err)
+	}
+	t.Log(err)
+	// The records before it went into a bundle; the rest wait.
+	sealed := 0
+	for _, b := range res.New {
+		sealed += b.Versions
+	}
+	left, err := db.OutboxCount(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sealed == 0 || sealed >= left {
+		t.Errorf("%d versions sealed before the large one, of %d", sealed, left)
+	}
+	if _, err := l.Export(ctx, db); !errors.As(err, &tooLarge) {
+		t.Errorf("second export: %v", err)
+	}
+
+	l2, err := Open(l.dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = l2.Export(ctx, db)
+	if err != nil {
+		t.Fatalf("export with the default cap: %v", err)
+	}
+	for _, b := range res.New {
+		sealed += b.Versions
+	}
+	if sealed != left {
+		t.Errorf("%d versions sealed in all, %d made", sealed, left)
 	}
 }

@@ -36,9 +36,9 @@ type Options struct {
 	Now func() time.Time
 	// Limits bound what Import accepts; zero fields take the defaults.
 	Limits sync.Limits
-	// MaxBundleVersions and MaxBundleBytes cap one up bundle; a larger
-	// outbox is split. Zero takes DefaultMaxBundleVersions and
-	// DefaultMaxBundleBytes.
+	// MaxBundleVersions and MaxBundleBytes cap one up bundle (its number
+	// of versions, and the size of the sealed file); a larger outbox is
+	// split. Zero takes DefaultMaxBundleVersions and DefaultMaxBundleBytes.
 	MaxBundleVersions, MaxBundleBytes int
 }
 
