@@ -177,7 +177,7 @@ func (s *Server) revokeSubmit(w http.ResponseWriter, r *http.Request, sess *Sess
 		release()
 		return err
 	}
-	return s.done(w, r, "/devices/"+id, "已停用设备 "+d.Name+"；此后它发来的同步包将被隔离")
+	return s.done(w, r, "/devices/"+id, "已停用设备 "+d.Name+"；此后它发来的同步包将被隔离。停用不能撤销：笔记本找回后须换用新的设备身份重新登记")
 }
 
 func attachment(w http.ResponseWriter, name, contentType string, data []byte) error {

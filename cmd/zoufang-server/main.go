@@ -211,7 +211,7 @@ func runRevoke(d *district.District, fs *flag.FlagSet, args []string, out, errOu
 	if err := d.Revoke(args[0], by, reason); err != nil {
 		return fail(d, errOut, "停用失败：", err)
 	}
-	fmt.Fprintf(out, "已停用设备 %s；此后它发来的同步包将被隔离\n", args[0])
+	fmt.Fprintf(out, "已停用设备 %s；此后它发来的同步包将被隔离。停用不能撤销：笔记本找回后须换用新的设备身份重新登记\n", args[0])
 	return 0
 }
 

@@ -54,7 +54,8 @@ func TestServerCommands(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
 	}
-	if code := run([]string{"revoke", "--data", dir, l.DeviceID(), "--reason", "丢失"}, &out, &errOut); code != 0 {
-		t.Errorf("revoke: %d %s", code, errOut.String())
+	out.Reset()
+	if code := run([]string{"revoke", "--data", dir, l.DeviceID(), "--reason", "丢失"}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "停用不能撤销") {
+		t.Errorf("revoke: %d %s %s", code, out.String(), errOut.String())
 	}
 }

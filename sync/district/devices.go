@@ -187,23 +187,30 @@ func (d *District) EnrollAs(ctx context.Context, actor string, req []byte) ([]by
 	keyID, fp := r.Keys.SigningKeyID().String(), r.Fingerprint()
 	err = d.db.Update(ctx, func(tx *storage.Tx) error {
 		var old []byte
-		err := tx.QueryRow(`SELECT request FROM district_devices WHERE id = ?`, r.DeviceID).Scan(&old)
+		var id, revoked, reason string
+		err := tx.QueryRow(`SELECT request, revoked, revoke_reason FROM district_devices WHERE id = ?`, r.DeviceID).Scan(&old, &revoked, &reason)
 		switch {
 		case err == nil:
 			prev, perr := sync.ParseEnrollRequest(old)
 			if perr != nil || !prev.Keys.Equal(r.Keys) {
 				return errorf(CodeAlreadyEnrolled, "设备 %s 已用另一把密钥登记过；如确属换机，请先停用旧设备，再在新笔记本上生成新的设备编号后申请", r.DeviceID)
 			}
-			return nil // the same request again: same trust file
+			if revoked == "" {
+				return nil // the same request again: same trust file
+			}
+			// The revoked device's own request again (a laptop found
+			// again): refused like its key under any other id, not
+			// answered with a trust file as if it were enrolled.
+			id = r.DeviceID
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
+		default:
+			err = tx.QueryRow(`SELECT id, revoked, revoke_reason FROM district_devices WHERE signing_key_id = ? OR fingerprint = ? ORDER BY revoked = '' LIMIT 1`, keyID, fp).Scan(&id, &revoked, &reason)
 		}
-		var id, revoked, reason string
-		err = tx.QueryRow(`SELECT id, revoked, revoke_reason FROM district_devices WHERE signing_key_id = ? OR fingerprint = ? ORDER BY revoked = '' LIMIT 1`, keyID, fp).Scan(&id, &revoked, &reason)
 		switch {
 		case err == nil && revoked != "":
 			d.log.Warn("enrolment of a revoked key refused", "device", r.DeviceID, "revoked_device", id, "key", keyID, "fingerprint", fp)
-			return &Error{Code: CodeKeyRevoked, Message: fmt.Sprintf("这台笔记本的密钥（指纹 %s）已于 %s 随设备 %s 停用（原因：%s）。停用的密钥不能再登记；如笔记本已找回并确认安全，请在笔记本上重新生成设备身份后再申请", fp, dateOf(revoked), id, reason), Err: errKeyRevoked}
+			return &Error{Code: CodeKeyRevoked, Message: fmt.Sprintf("这台笔记本的密钥（指纹 %s）已于 %s 随设备 %s 停用（原因：%s）。停用不能撤销，停用的密钥也不能再登记。如笔记本已找回并确认安全，请在笔记本上换用新的数据目录（zoufang --data 新目录，首次打开时生成新的设备编号和密钥）后重新申请登记", fp, dateOf(revoked), id, reason), Err: errKeyRevoked}
 		case err == nil:
 			return errorf(CodeAlreadyEnrolled, "这把密钥（指纹 %s）已登记为设备 %s，不能再以另一个设备编号登记", fp, id)
 		case !errors.Is(err, sql.ErrNoRows):

@@ -92,3 +92,39 @@ func TestBundlesSignedByARevokedKeyAreQuarantined(t *testing.T) {
 		t.Errorf("%d versions merged from a revoked key", n)
 	}
 }
+
+// Revocation is permanent (docs/bundle-format.md, Revocation): a revoked
+// device cannot be revoked "again" or brought back, its key is refused
+// under any id with a message that says so and how to come back, and the
+// same person's laptop with a new identity (a new data directory: new
+// device id, new keys) enrols and merges as a new device.
+func TestRevocationIsPermanent(t *testing.T) {
+	d := newDistrict(t)
+	old := enrol(t, d, "张伟")
+	if err := d.Revoke(old.id, "王主任", "笔记本丢失"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Revoke(old.id, "王主任", "再次停用"); err == nil {
+		t.Error("a revoked device was revoked again")
+	}
+	_, _, err := d.Enroll(enrolRequest(t, old.id, old.keys))
+	if err == nil || !strings.Contains(err.Error(), "停用不能撤销") || !strings.Contains(err.Error(), "新的数据目录") {
+		t.Fatalf("the found laptop with its old identity: %v", err)
+	}
+	if res := d.Import(ctx, old.bundle(t, d, old.visit(uuid.NewString(), 0, nil))); res.Decision != Quarantined {
+		t.Errorf("a bundle of the revoked identity: %s %s", res.Decision, res.Message)
+	}
+	fresh := enrol(t, d, "张伟")
+	if res := d.Import(ctx, fresh.bundle(t, d, fresh.visit(uuid.NewString(), 0, nil))); res.Decision != Applied {
+		t.Errorf("a bundle of the new identity: %s %s", res.Decision, res.Message)
+	}
+	devs, err := d.Devices(ctx)
+	if err != nil || len(devs) != 2 {
+		t.Fatalf("devices %v %v", devs, err)
+	}
+	for _, dv := range devs {
+		if (dv.ID == old.id) != (dv.Revoked != "") {
+			t.Errorf("device %s revoked %q", dv.ID, dv.Revoked)
+		}
+	}
+}
