@@ -17,7 +17,7 @@ import (
 func newTestFormView(t *testing.T, single bool) *formView {
 	t.Helper()
 	u := newTestUI(t)
-	f, ok := u.forms.Latest(u.campaign.VisitForm)
+	f, ok := u.forms.Latest(u.campaign.Forms.Visit.ID)
 	if !ok {
 		t.Fatal("no visit form")
 	}

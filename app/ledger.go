@@ -342,7 +342,7 @@ func (l *ledgerScreen) showItem(it *survey.LedgerItem) {
 // urgencyLabel names a demand urgency choice value as the visit form
 // does.
 func (l *ledgerScreen) urgencyLabel(v string) string {
-	f, ok := l.u.forms.Latest(l.u.campaign.VisitForm)
+	f, ok := l.u.forms.Latest(l.u.campaign.Forms.Visit.ID)
 	if !ok {
 		return v
 	}

@@ -19,7 +19,7 @@ func printableVisits(t *testing.T, u *ui, n int) []survey.Visit {
 	if err != nil || len(ents) < n {
 		t.Fatalf("roster: %d enterprises, %v", len(ents), err)
 	}
-	f, ok := u.forms.Latest(u.campaign.VisitForm)
+	f, ok := u.forms.Latest(u.campaign.Forms.Visit.ID)
 	if !ok {
 		t.Fatal("no visit form")
 	}

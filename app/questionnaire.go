@@ -44,9 +44,9 @@ type questionnaire struct {
 }
 
 func newQuestionnaire(u *ui, v survey.Visit, kind survey.RespondentKind) (*questionnaire, error) {
-	id := u.campaign.WorkerForm
+	id := u.campaign.Forms.Worker.ID
 	if kind == survey.RespondentManager {
-		id = u.campaign.EnterpriseForm
+		id = u.campaign.Forms.Enterprise.ID
 	}
 	f, ok := u.forms.Latest(id)
 	if !ok {

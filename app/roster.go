@@ -399,9 +399,9 @@ func showEnterprise(u *ui, e survey.Enterprise) *enterpriseDetail {
 // startVisit creates a new draft visit for e with the campaign's visit form
 // and opens it.
 func startVisit(u *ui, e survey.Enterprise) {
-	f, ok := u.forms.Latest(u.campaign.VisitForm)
+	f, ok := u.forms.Latest(u.campaign.Forms.Visit.ID)
 	if !ok {
-		u.showError("无法开始走访", fmt.Errorf("找不到走访记录表单 %q", u.campaign.VisitForm))
+		u.showError("无法开始走访", fmt.Errorf("找不到走访记录表单 %q", u.campaign.Forms.Visit.ID))
 		return
 	}
 	var v survey.Visit

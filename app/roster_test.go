@@ -143,7 +143,7 @@ func TestHomeShowsVisitedEnterprises(t *testing.T) {
 	if err != nil || len(ents) != 1 {
 		t.Fatalf("find enterprise: %v %v", ents, err)
 	}
-	f, _ := u.forms.Latest(u.campaign.VisitForm)
+	f, _ := u.forms.Latest(u.campaign.Forms.Visit.ID)
 	if _, err := u.db.CreateVisit(ctx, ents[0].ID, f); err != nil {
 		t.Fatal(err)
 	}

@@ -197,9 +197,9 @@ func (u *ui) openFirstVisit() error {
 	if len(drafts) > 0 {
 		v = drafts[0]
 	} else {
-		f, ok := u.forms.Latest(u.campaign.VisitForm)
+		f, ok := u.forms.Latest(u.campaign.Forms.Visit.ID)
 		if !ok {
-			return fmt.Errorf("open visit: no form %q", u.campaign.VisitForm)
+			return fmt.Errorf("open visit: no form %q", u.campaign.Forms.Visit.ID)
 		}
 		if v, err = u.db.CreateVisit(ctx, e.ID, f); err != nil {
 			return fmt.Errorf("open visit: %w", err)

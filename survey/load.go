@@ -584,6 +584,55 @@ type FormSet struct {
 	forms map[string][]*Form // by id, ascending version
 }
 
+// NewFormSet makes a set of the given forms, which must be valid
+// definitions (from ParseForm or LoadForms). When two have the same id and
+// version, the later one wins: a registry lists the built-in forms first
+// and the published ones after them.
+func NewFormSet(forms ...*Form) *FormSet {
+	s := &FormSet{forms: map[string][]*Form{}}
+	for _, f := range forms {
+		vs := s.forms[f.ID]
+		replaced := false
+		for i, o := range vs {
+			if o.Version == f.Version {
+				vs[i], replaced = f, true
+			}
+		}
+		if !replaced {
+			vs = append(vs, f)
+		}
+		s.forms[f.ID] = vs
+	}
+	for _, vs := range s.forms {
+		sort.Slice(vs, func(i, j int) bool { return vs[i].Version < vs[j].Version })
+	}
+	return s
+}
+
+// Forms returns every version of every form, by id, then version.
+func (s *FormSet) Forms() []*Form {
+	var out []*Form
+	for _, id := range s.IDs() {
+		out = append(out, s.forms[id]...)
+	}
+	return out
+}
+
+// IDs returns the form ids, sorted.
+func (s *FormSet) IDs() []string {
+	ids := make([]string, 0, len(s.forms))
+	for id := range s.forms {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Versions returns every version of the form, oldest first.
+func (s *FormSet) Versions(id string) []*Form {
+	return append([]*Form(nil), s.forms[id]...)
+}
+
 // Get returns the form with the given id and version.
 func (s *FormSet) Get(id string, version int) (*Form, bool) {
 	for _, f := range s.forms[id] {

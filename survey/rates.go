@@ -1,5 +1,7 @@
 package survey
 
+import "strings"
+
 // Rate is a share: Hits of Valid answers. A response that left the
 // question blank is not a valid answer and counts in neither.
 type Rate struct {
@@ -26,11 +28,14 @@ func (r *Rate) addN(answer string, n int, hit func(string) bool) {
 }
 
 // SatisfactionFields are the five-point satisfaction questions of the
-// worker questionnaire, in form order; "sat_overall" is the last.
+// first worker questionnaire, in form order; "sat_overall" is the last.
+// Later versions may add more: every worker question named sat_* counts
+// as a satisfaction item (Rates.SatisfactionItems).
 var SatisfactionFields = []string{"sat_wages", "sat_protection", "sat_democracy", "sat_bargaining", "sat_services", "sat_overall"}
 
 // RecognitionFields are the five-point recognition questions of the
-// enterprise (manager) questionnaire.
+// enterprise (manager) questionnaire that make up 企业认可度. Manager
+// questions named rec_* added later count as recognition items.
 var RecognitionFields = []string{"rec_bargaining", "rec_service"}
 
 // Rates are the figures the campaign is judged by (组织保障(四)), computed
@@ -58,10 +63,15 @@ type Rates struct {
 
 	// AwarenessLevels counts worker answers by awareness choice value.
 	AwarenessLevels map[string]int `json:"awareness_levels"`
-	// SatisfactionItems is the satisfied share per SatisfactionFields name.
+	// SatisfactionItems is the satisfied share (answers 4 and 5) per worker
+	// question named sat_*, whichever form version asked it.
 	SatisfactionItems map[string]Rate `json:"satisfaction_items"`
-	// RecognitionItems is the recognising share per RecognitionFields name.
+	// RecognitionItems is the recognising share per manager question named
+	// rec_*.
 	RecognitionItems map[string]Rate `json:"recognition_items"`
+	// Versions counts the responses by the form version they were filled
+	// on (see RateNotes for how versions combine).
+	Versions map[FormRef]int `json:"-"`
 }
 
 func isTopTwo(s string) bool { return s == "5" || s == "4" }
@@ -119,6 +129,7 @@ func NewRates() Rates {
 		AwarenessLevels:   map[string]int{},
 		SatisfactionItems: map[string]Rate{},
 		RecognitionItems:  map[string]Rate{},
+		Versions:          map[FormRef]int{},
 	}
 }
 
@@ -130,7 +141,7 @@ func (r *Rates) Add(resp Response, n int) {
 	if n <= 0 {
 		return
 	}
-	if r.AwarenessLevels == nil || r.SatisfactionItems == nil || r.RecognitionItems == nil {
+	if r.AwarenessLevels == nil || r.SatisfactionItems == nil || r.RecognitionItems == nil || r.Versions == nil {
 		fresh := NewRates()
 		if r.AwarenessLevels == nil {
 			r.AwarenessLevels = fresh.AwarenessLevels
@@ -141,8 +152,14 @@ func (r *Rates) Add(resp Response, n int) {
 		if r.RecognitionItems == nil {
 			r.RecognitionItems = fresh.RecognitionItems
 		}
+		if r.Versions == nil {
+			r.Versions = fresh.Versions
+		}
 	}
 	r.Responses += n
+	if resp.FormID != "" {
+		r.Versions[FormRef{resp.FormID, resp.FormVersion}] += n
+	}
 	a := resp.Answers
 	switch resp.Kind {
 	case RespondentWorker:
@@ -154,24 +171,29 @@ func (r *Rates) Add(resp Response, n int) {
 		}
 		r.Participation.addN(answerString(a, "participated"), n, ParticipationRule.Hit)
 		r.Satisfaction.addN(answerString(a, "sat_overall"), n, SatisfactionRule.Hit)
-		for _, f := range SatisfactionFields {
-			it := r.SatisfactionItems[f]
-			it.addN(answerString(a, f), n, isTopTwo)
-			r.SatisfactionItems[f] = it
+		for f, v := range a {
+			if strings.HasPrefix(f, "sat_") {
+				it := r.SatisfactionItems[f]
+				it.addN(asString(v), n, isTopTwo)
+				r.SatisfactionItems[f] = it
+			}
 		}
 	case RespondentManager:
 		r.Managers += n
 		for _, f := range RecognitionFields {
-			v := answerString(a, f)
-			r.Recognition.addN(v, n, RecognitionRule.Hit)
-			it := r.RecognitionItems[f]
-			it.addN(v, n, isTopTwo)
-			r.RecognitionItems[f] = it
+			r.Recognition.addN(answerString(a, f), n, RecognitionRule.Hit)
+		}
+		for f, v := range a {
+			if strings.HasPrefix(f, "rec_") {
+				it := r.RecognitionItems[f]
+				it.addN(asString(v), n, isTopTwo)
+				r.RecognitionItems[f] = it
+			}
 		}
 	}
 }
 
-// Merge adds the counts of o to r (r from NewRates).
+// Merge adds the counts of o to r; r may be the zero Rates.
 func (r *Rates) Merge(o Rates) {
 	r.Responses += o.Responses
 	r.Workers += o.Workers
@@ -180,19 +202,32 @@ func (r *Rates) Merge(o Rates) {
 		p.dst.Hits += p.src.Hits
 		p.dst.Valid += p.src.Valid
 	}
-	for k, v := range o.AwarenessLevels {
-		r.AwarenessLevels[k] += v
+	r.AwarenessLevels = mergeCounts(r.AwarenessLevels, o.AwarenessLevels)
+	r.Versions = mergeCounts(r.Versions, o.Versions)
+	r.SatisfactionItems = mergeRates(r.SatisfactionItems, o.SatisfactionItems)
+	r.RecognitionItems = mergeRates(r.RecognitionItems, o.RecognitionItems)
+}
+
+func mergeCounts[K comparable](dst, src map[K]int) map[K]int {
+	if dst == nil && len(src) > 0 {
+		dst = make(map[K]int, len(src))
 	}
-	for k, v := range o.SatisfactionItems {
-		it := r.SatisfactionItems[k]
+	for k, v := range src {
+		dst[k] += v
+	}
+	return dst
+}
+
+func mergeRates(dst, src map[string]Rate) map[string]Rate {
+	if dst == nil && len(src) > 0 {
+		dst = make(map[string]Rate, len(src))
+	}
+	for k, v := range src {
+		it := dst[k]
 		it.Hits, it.Valid = it.Hits+v.Hits, it.Valid+v.Valid
-		r.SatisfactionItems[k] = it
+		dst[k] = it
 	}
-	for k, v := range o.RecognitionItems {
-		it := r.RecognitionItems[k]
-		it.Hits, it.Valid = it.Hits+v.Hits, it.Valid+v.Valid
-		r.RecognitionItems[k] = it
-	}
+	return dst
 }
 
 // RateFields are the answers the campaign figures read, per respondent
@@ -201,5 +236,10 @@ var RateFields = append(append([]string{"awareness", "participated"}, Satisfacti
 
 func answerString(a Answers, name string) string {
 	s, _ := a[name].(string)
+	return s
+}
+
+func asString(v any) string {
+	s, _ := v.(string)
 	return s
 }

@@ -188,13 +188,22 @@ const (
 	KindVisit      RecordKind = "visit"
 	KindResponse   RecordKind = "response"
 	KindLedger     RecordKind = "ledger"
+	// KindForm is a form version the district published; create-only.
+	KindForm RecordKind = "form"
+	// KindCampaign is the campaign configuration the district published;
+	// each revision is a new version of one record.
+	KindCampaign RecordKind = "campaign"
 )
+
+// DistrictOnly reports whether records of kind k are written by the
+// district alone: devices receive them and may never send them.
+func (k RecordKind) DistrictOnly() bool { return k == KindForm || k == KindCampaign }
 
 // Version is one immutable version of a record: the unit that is stored and
 // synchronised. An edit never changes a version; it creates a new one whose
 // Parents name the version(s) it replaces (two or more parents resolve a
 // conflict). The payload is the JSON of the record (Enterprise, Visit,
-// Response or LedgerItem, by Kind).
+// Response, LedgerItem, PublishedForm or PublishedCampaign, by Kind).
 type Version struct {
 	RecordID    string     `json:"record_id"`
 	VersionID   string     `json:"version_id"`
@@ -208,4 +217,42 @@ type Version struct {
 	Created  time.Time       `json:"created"`
 	Deleted  bool            `json:"deleted,omitempty"`
 	Payload  json.RawMessage `json:"payload"`
+}
+
+// PublishedForm is the payload of a form record: one form version as the
+// district published it, sent to every laptop. The definition travels as
+// the JSON the district validated; the laptop validates it again
+// (ParseForm) before storing it.
+type PublishedForm struct {
+	ID          string          `json:"id"` // the record id
+	Definition  json.RawMessage `json:"definition"`
+	PublishedAt time.Time       `json:"published_at"`
+	PublishedBy string          `json:"published_by"`
+	// Source is the name of the file it was published from (a workbook or
+	// a definition), for people.
+	Source string `json:"source,omitempty"`
+}
+
+// Form parses and validates the published definition.
+func (p PublishedForm) Form() (*Form, error) {
+	return ParseForm(p.Definition)
+}
+
+// PublishedCampaign is the payload of the campaign record: the campaign
+// file as the district published it. Revision counts the publications,
+// from 1.
+type PublishedCampaign struct {
+	ID          string          `json:"id"` // the record id
+	Revision    int             `json:"revision"`
+	Campaign    json.RawMessage `json:"campaign"`
+	PublishedAt time.Time       `json:"published_at"`
+	PublishedBy string          `json:"published_by"`
+	// Reason says why it was published: a person's note, or that a new
+	// form version moved it.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Parse parses and checks the published campaign file.
+func (p PublishedCampaign) Parse() (*Campaign, error) {
+	return ParseCampaign(p.Campaign)
 }

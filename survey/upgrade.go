@@ -2,6 +2,7 @@ package survey
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -159,4 +160,173 @@ func answerFields(f *Form) storedFields {
 	}
 	walk(f.Fields, "", nil)
 	return out
+}
+
+// maxCensusValues bounds the distinct values an AnswerCensus keeps per
+// select field: a real select has a few dozen options at most.
+const maxCensusValues = 256
+
+// AnswerCensus sums up the answers actually collected on a form (every
+// version), as far as a new version must keep them readable: which answer
+// keys hold values, of which shape, and which choice values the select
+// fields of the new version hold. CheckUpgrade compares a new version with
+// the newest published one; a census catches what that cannot see, such as
+// answers stored from a version that was never published here.
+type AnswerCensus struct {
+	next    storedFields
+	Records int // records added
+	keys    map[string]*censusKey
+	order   []string
+}
+
+type censusKey struct {
+	records  int
+	shapes   map[string]int // records by answer shape: "value", "list", "items"
+	values   map[string]int
+	overflow bool
+}
+
+// NewAnswerCensus starts a census for checking next.
+func NewAnswerCensus(next *Form) *AnswerCensus {
+	return &AnswerCensus{next: answerFields(next), keys: map[string]*censusKey{}}
+}
+
+// Add counts the answers of one record.
+func (c *AnswerCensus) Add(a Answers) {
+	c.Records++
+	c.add(a, "")
+}
+
+func (c *AnswerCensus) add(a map[string]any, prefix string) {
+	for name, v := range a {
+		key := prefix + name
+		k := c.keys[key]
+		if k == nil {
+			if len(c.keys) >= 4096 {
+				continue // a record with thousands of keys is not a form's
+			}
+			k = &censusKey{shapes: map[string]int{}, values: map[string]int{}}
+			c.keys[key] = k
+			c.order = append(c.order, key)
+		}
+		k.records++
+		var shape string
+		var values []string
+		switch x := v.(type) {
+		case string:
+			shape, values = "value", []string{x}
+		case []string:
+			shape, values = "list", x
+		case []any:
+			shape = "list"
+			if len(x) == 0 {
+				shape = "" // an empty list fits a select_multiple and a repeat
+			}
+			for _, e := range x {
+				switch y := e.(type) {
+				case string:
+					values = append(values, y)
+				case map[string]any:
+					shape = "items"
+					c.add(y, key+"/")
+				}
+			}
+		case []Answers:
+			shape = "items"
+			for _, it := range x {
+				c.add(it, key+"/")
+			}
+		case []map[string]any:
+			shape = "items"
+			for _, it := range x {
+				c.add(it, key+"/")
+			}
+		default:
+			shape = "value"
+		}
+		if shape != "" {
+			k.shapes[shape]++
+		}
+		if s, ok := c.next.byKey[key]; ok && s.field.Type.isSelect() {
+			for _, val := range values {
+				if val == "" {
+					continue
+				}
+				if _, seen := k.values[val]; !seen && len(k.values) >= maxCensusValues {
+					k.overflow = true
+					continue
+				}
+				k.values[val]++
+			}
+		}
+	}
+}
+
+// Problems reports the collected answers next would orphan: answer keys it
+// has no field for (or only a note or group), answers of another shape
+// than the field now takes (a list for a single choice, items for a
+// question), and choice values it no longer offers. Each problem says how
+// many records hold such answers.
+func (c *AnswerCensus) Problems() []Problem {
+	var ps []Problem
+	keys := append([]string(nil), c.order...)
+	sort.Strings(keys)
+	for _, key := range keys {
+		k := c.keys[key]
+		name := key[strings.LastIndexByte(key, '/')+1:]
+		shown := strings.ReplaceAll(key, "/", " → ")
+		s, ok := c.next.byKey[key]
+		if !ok {
+			ps = append(ps, Problem{Path: shown, Field: name, Property: "name",
+				Message: fmt.Sprintf("已收集的 %d 份记录中有字段 %s 的答案，新版本没有这个字段（或把它移到了别处），这些答案将无处对应", k.records, shown)})
+			continue
+		}
+		fd := s.field
+		want := "value"
+		switch fd.Type {
+		case TypeSelectMultiple:
+			want = "list"
+		case TypeRepeat:
+			want = "items"
+		}
+		for _, shape := range []string{"value", "list", "items"} {
+			if n := k.shapes[shape]; n > 0 && shape != want {
+				ps = append(ps, Problem{Path: s.path, Field: fd.Name, Property: "type",
+					Message: fmt.Sprintf("已收集的 %d 份记录中字段 %s（%s）的答案是%s，新版本的%s类型不能读取", n, fd.Name, fieldText(fd), shapeText(shape), fd.Type)})
+			}
+		}
+		if !fd.Type.isSelect() {
+			continue
+		}
+		offered := map[string]bool{}
+		for _, ch := range fd.Choices {
+			offered[ch.Value] = true
+		}
+		vals := make([]string, 0, len(k.values))
+		for v := range k.values {
+			vals = append(vals, v)
+		}
+		sort.Strings(vals)
+		for _, v := range vals {
+			if !offered[v] {
+				ps = append(ps, Problem{Path: s.path, Field: fd.Name, Property: "choices",
+					Message: fmt.Sprintf("已收集的 %d 份记录中字段 %s（%s）选了 %s，新版本没有这个选项", k.values[v], fd.Name, fieldText(fd), v)})
+			}
+		}
+		if k.overflow {
+			ps = append(ps, Problem{Path: s.path, Field: fd.Name, Property: "choices",
+				Message: fmt.Sprintf("已收集的答案中字段 %s（%s）有超过 %d 种不同的选项值，无法逐一核对", fd.Name, fieldText(fd), maxCensusValues)})
+		}
+	}
+	return ps
+}
+
+func shapeText(shape string) string {
+	switch shape {
+	case "list":
+		return "多个选项"
+	case "items":
+		return "重复填写的多组"
+	}
+	return "单个值"
 }
