@@ -26,6 +26,9 @@ func (tx *Tx) project(recordID string) error {
 // is tip. decoded, when not nil, is tip's payload as the record struct the
 // caller just encoded, which spares decoding it again on bulk imports.
 func (tx *Tx) projectTip(tip survey.Version, conflicted bool, decoded any) error {
+	if tip.Kind.DistrictOnly() {
+		return tx.projectPublished(tip) // published.go
+	}
 	recordID := tip.RecordID
 	conflict := 0
 	if conflicted {

@@ -1,0 +1,275 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"zoufang/survey"
+)
+
+// Forms and the campaign the district publishes are records like any other
+// (kinds "form" and "campaign"): versions the district makes and sends down,
+// projected here into published_forms and published_campaign
+// (migration 0008). A form record holds one form version and is never
+// edited; the campaign is one record whose versions are its revisions.
+
+// publishedNS is the namespace of the record ids of published forms and of
+// the campaign: derived from what they are, so one form version is one
+// record wherever it was made.
+var publishedNS = uuid.MustParse("6f1c1f0e-5b7a-4f0a-9a43-2a5b3c1d7e90")
+
+// FormRecordID is the record id of form id's version.
+func FormRecordID(id string, version int) string {
+	return uuid.NewSHA1(publishedNS, fmt.Appendf(nil, "form/%s/v%d", id, version)).String()
+}
+
+// CampaignRecordID is the record id of the campaign: one record, whose
+// versions are the revisions the district published.
+var CampaignRecordID = uuid.NewSHA1(publishedNS, []byte("campaign")).String()
+
+// PublishedFormInfo is one published form version with who published it.
+type PublishedFormInfo struct {
+	Form        *survey.Form
+	RecordID    string
+	PublishedAt time.Time
+	PublishedBy string
+	Source      string
+}
+
+// PublishedCampaignInfo is the campaign's current revision.
+type PublishedCampaignInfo struct {
+	Campaign    *survey.Campaign
+	RecordID    string
+	Revision    int
+	PublishedAt time.Time
+	PublishedBy string
+	Reason      string
+	File        []byte // the campaign file as published
+}
+
+func invalidPublished(format string, args ...any) error {
+	return &Error{Code: "invalid_version", Message: fmt.Sprintf(format, args...)}
+}
+
+// strictDecode decodes one JSON object, refusing unknown keys and trailing
+// data.
+func strictDecode(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err == nil {
+		return errors.New("trailing data")
+	}
+	return nil
+}
+
+// projectPublished writes the projection of a form or campaign version. A
+// form version must be a valid definition whose id and version match the
+// record and that no other record already published; a campaign must be a
+// valid campaign file. Anything else fails the write: a bundle carrying it
+// is refused as a whole.
+func (tx *Tx) projectPublished(tip survey.Version) error {
+	if tip.Deleted {
+		return invalidPublished("已发布的表单和活动配置不能删除（记录 %s）", tip.RecordID)
+	}
+	switch tip.Kind {
+	case survey.KindForm:
+		var p survey.PublishedForm
+		if err := strictDecode(tip.Payload, &p); err != nil || p.ID != tip.RecordID {
+			return invalidPublished("下发的表单记录 %s 无法读取", tip.RecordID)
+		}
+		f, err := p.Form()
+		if err != nil {
+			return &Error{Code: "invalid_version", Message: fmt.Sprintf("下发的表单 %s 第 %d 版无效", tip.FormID, tip.FormVersion), Err: err}
+		}
+		if f.ID != tip.FormID || f.Version != tip.FormVersion {
+			return invalidPublished("下发的表单记录 %s 标明为 %s 第 %d 版，内容却是 %s 第 %d 版", tip.RecordID, tip.FormID, tip.FormVersion, f.ID, f.Version)
+		}
+		var other string
+		err = tx.queryRow(`SELECT id FROM published_forms WHERE form_id = ? AND version = ?`, f.ID, f.Version).Scan(&other)
+		switch {
+		case err == nil && other != tip.RecordID:
+			return invalidPublished("表单 %s 第 %d 版已有另一份发布，内容不同，拒绝导入", f.ID, f.Version)
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		return tx.exec(`INSERT OR REPLACE INTO published_forms (id, version_id, form_id, version, kind, title, published, published_by, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			tip.RecordID, tip.VersionID, f.ID, f.Version, string(f.Kind), f.Title, p.PublishedAt.UTC().Format(time.RFC3339), p.PublishedBy, []byte(tip.Payload))
+	case survey.KindCampaign:
+		var p survey.PublishedCampaign
+		if err := strictDecode(tip.Payload, &p); err != nil || p.ID != tip.RecordID || p.Revision < 1 {
+			return invalidPublished("下发的活动配置记录 %s 无法读取", tip.RecordID)
+		}
+		c, err := p.Parse()
+		if err != nil {
+			return &Error{Code: "invalid_version", Message: "下发的活动配置无效", Err: err}
+		}
+		return tx.exec(`INSERT OR REPLACE INTO published_campaign (id, version_id, revision, campaign_id, published, published_by, body) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			tip.RecordID, tip.VersionID, p.Revision, c.ID, p.PublishedAt.UTC().Format(time.RFC3339), p.PublishedBy, []byte(tip.Payload))
+	}
+	return invalidPublished("未知的记录类型 %q", tip.Kind)
+}
+
+// PublishForm stores f as a new published form version made here (the
+// district), by whom and from which file. The caller has checked that it
+// may be published (district.PublishForm does, in the same transaction);
+// this refuses only a form version that was published before.
+func (tx *Tx) PublishForm(f *survey.Form, by, source string) (survey.Version, error) {
+	def, err := json.Marshal(f)
+	if err != nil {
+		return survey.Version{}, fmt.Errorf("publish form: %w", err)
+	}
+	id := FormRecordID(f.ID, f.Version)
+	var n int
+	if err := tx.queryRow(`SELECT count(*) FROM versions WHERE record_id = ?`, id).Scan(&n); err != nil {
+		return survey.Version{}, fmt.Errorf("publish form: %w", err)
+	}
+	if n > 0 {
+		return survey.Version{}, &Error{Code: "exists", Message: fmt.Sprintf("表单 %s 第 %d 版已经发布过", f.ID, f.Version)}
+	}
+	p := survey.PublishedForm{ID: id, Definition: def, PublishedAt: tx.Now(), PublishedBy: by, Source: source}
+	return tx.createVersion(survey.KindForm, id, f.ID, f.Version, p, false, true)
+}
+
+// PublishCampaign stores c as the campaign's next revision, made here (the
+// district), by whom and why. It returns the revision number.
+func (tx *Tx) PublishCampaign(c *survey.Campaign, by, reason string) (int, survey.Version, error) {
+	rev := 0
+	err := tx.queryRow(`SELECT revision FROM published_campaign WHERE id = ?`, CampaignRecordID).Scan(&rev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, survey.Version{}, fmt.Errorf("publish campaign: %w", err)
+	}
+	p := survey.PublishedCampaign{ID: CampaignRecordID, Revision: rev + 1, Campaign: c.JSON(), PublishedAt: tx.Now(), PublishedBy: by, Reason: reason}
+	v, err := tx.create(survey.KindCampaign, CampaignRecordID, "", 0, p, false)
+	return p.Revision, v, err
+}
+
+// PublishedForms lists every published form version, by form id, then
+// version.
+func (db *DB) PublishedForms(ctx context.Context) ([]PublishedFormInfo, error) {
+	return scanPublishedForms(db.read.QueryContext(ctx, publishedFormsQuery))
+}
+
+// PublishedForms is DB.PublishedForms inside the transaction.
+func (tx *Tx) PublishedForms() ([]PublishedFormInfo, error) {
+	return scanPublishedForms(tx.tx.QueryContext(tx.ctx, publishedFormsQuery))
+}
+
+const publishedFormsQuery = `SELECT id, body FROM published_forms ORDER BY form_id, version`
+
+func scanPublishedForms(rows *sql.Rows, err error) ([]PublishedFormInfo, error) {
+	if err != nil {
+		return nil, fmt.Errorf("published forms: %w", err)
+	}
+	defer rows.Close()
+	var out []PublishedFormInfo
+	for rows.Next() {
+		var id string
+		var body []byte
+		if err := rows.Scan(&id, &body); err != nil {
+			return nil, fmt.Errorf("published forms: %w", err)
+		}
+		var p survey.PublishedForm
+		if err := json.Unmarshal(body, &p); err != nil {
+			return nil, fmt.Errorf("published form %s: %w", id, err)
+		}
+		f, err := p.Form()
+		if err != nil {
+			return nil, fmt.Errorf("published form %s: %w", id, err)
+		}
+		out = append(out, PublishedFormInfo{Form: f, RecordID: id, PublishedAt: p.PublishedAt, PublishedBy: p.PublishedBy, Source: p.Source})
+	}
+	return out, rows.Err()
+}
+
+// PublishedCampaign returns the campaign's current revision; nil when the
+// district has published none (the built-in campaign is in force).
+func (db *DB) PublishedCampaign(ctx context.Context) (*PublishedCampaignInfo, error) {
+	return scanPublishedCampaign(db.read.QueryRowContext(ctx, publishedCampaignQuery))
+}
+
+// PublishedCampaign is DB.PublishedCampaign inside the transaction.
+func (tx *Tx) PublishedCampaign() (*PublishedCampaignInfo, error) {
+	return scanPublishedCampaign(tx.tx.QueryRowContext(tx.ctx, publishedCampaignQuery))
+}
+
+const publishedCampaignQuery = `SELECT body FROM published_campaign ORDER BY revision DESC LIMIT 1`
+
+func scanPublishedCampaign(row *sql.Row) (*PublishedCampaignInfo, error) {
+	var body []byte
+	err := row.Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("published campaign: %w", err)
+	}
+	var p survey.PublishedCampaign
+	if err := json.Unmarshal(body, &p); err != nil {
+		return nil, fmt.Errorf("published campaign: %w", err)
+	}
+	c, err := p.Parse()
+	if err != nil {
+		return nil, fmt.Errorf("published campaign: %w", err)
+	}
+	return &PublishedCampaignInfo{Campaign: c, RecordID: p.ID, Revision: p.Revision, PublishedAt: p.PublishedAt, PublishedBy: p.PublishedBy, Reason: p.Reason, File: p.Campaign}, nil
+}
+
+// CollectAnswers adds to census the answers of every visit and response
+// (their current versions) filled on any version of form formID, inside
+// the transaction, so a check made with it guards the publication it
+// precedes.
+func (tx *Tx) CollectAnswers(formID string, census *survey.AnswerCensus) error {
+	rows, err := tx.tx.QueryContext(tx.ctx, `
+		SELECT r.body FROM responses r JOIN versions v ON v.version_id = r.version_id WHERE v.form_id = ?
+		UNION ALL
+		SELECT x.body FROM visits x JOIN versions v ON v.version_id = x.version_id WHERE v.form_id = ?`, formID, formID)
+	if err != nil {
+		return fmt.Errorf("collect answers: %w", err)
+	}
+	defer rows.Close()
+	var rec struct {
+		Answers survey.Answers `json:"answers"`
+	}
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return fmt.Errorf("collect answers: %w", err)
+		}
+		rec.Answers = nil
+		if err := json.Unmarshal(body, &rec); err != nil {
+			return fmt.Errorf("collect answers: %w", err)
+		}
+		census.Add(rec.Answers)
+	}
+	return rows.Err()
+}
+
+// ResponseVersions counts the questionnaire responses by the form version
+// they were filled on.
+func (db *DB) ResponseVersions(ctx context.Context) (map[survey.FormRef]int, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT v.form_id, v.form_version, count(*) FROM responses r JOIN versions v ON v.version_id = r.version_id GROUP BY 1, 2`)
+	if err != nil {
+		return nil, fmt.Errorf("response versions: %w", err)
+	}
+	defer rows.Close()
+	out := map[survey.FormRef]int{}
+	for rows.Next() {
+		var ref survey.FormRef
+		var n int
+		if err := rows.Scan(&ref.ID, &ref.Version, &n); err != nil {
+			return nil, fmt.Errorf("response versions: %w", err)
+		}
+		out[ref] = n
+	}
+	return out, rows.Err()
+}
