@@ -156,7 +156,9 @@ func TestReceivedPublicationsAreChecked(t *testing.T) {
 	}{}
 	broken := fv
 	broken.VersionID = "0b9e4c1a-8f1e-4d5e-9a6b-3c2d1e0f9a8b"
-	broken.Payload = payload(func(p *survey.PublishedForm) { p.Definition = json.RawMessage(`{"id":"worker_questionnaire","version":2,"title":"x","fields":[{"name":"a","type":"text","label":"甲","relevant":"${a} = 1 and ${b}"}]}`) })
+	broken.Payload = payload(func(p *survey.PublishedForm) {
+		p.Definition = json.RawMessage(`{"id":"worker_questionnaire","version":2,"title":"x","fields":[{"name":"a","type":"text","label":"甲","relevant":"${a} = 1 and ${b}"}]}`)
+	})
 	bad["invalid definition"] = struct {
 		v    survey.Version
 		want string

@@ -32,7 +32,7 @@ type OutlineItem struct {
 	// readable.
 	Retired bool
 	// New is true when the previous version has no such field; Changed
-	// lists what else differs from it ("标题", "显示条件", ...).
+	// lists what else differs from it ("改了标题", "新增选项", ...).
 	New     bool
 	Changed []string
 	Fields  []OutlineItem
@@ -89,7 +89,7 @@ func Outline(f, prev *Form) (items []OutlineItem, changes []string) {
 				case it.Retired && strings.TrimSpace(old.Relevant) != "false()":
 					changes = append(changes, fmt.Sprintf("停用%s%s（不再显示，已收集的答案保留）", typeNoun(fd.Type), name))
 				case len(it.Changed) > 0:
-					changes = append(changes, fmt.Sprintf("修改%s%s的%s", typeNoun(fd.Type), name, strings.Join(it.Changed, "、")))
+					changes = append(changes, changeLines(fd, old, it.Changed)...)
 				}
 			}
 			sub := repeats
@@ -132,13 +132,48 @@ func itemName(fd *Field) string {
 	return fd.Name
 }
 
+// changeLines says in Chinese how fd differs from old: a relabelled
+// question with its old and new wording, added and reworded options by
+// name, the other changed properties together.
+func changeLines(fd, old *Field, changed []string) []string {
+	noun := typeNoun(fd.Type)
+	var out, rest []string
+	for _, c := range changed {
+		switch c {
+		case "改了标题":
+			out = append(out, fmt.Sprintf("%s「%s」改为「%s」", noun, itemName(old), itemName(fd)))
+		case "新增选项":
+			have := map[string]bool{}
+			for _, ch := range old.Choices {
+				have[ch.Value] = true
+			}
+			var added []string
+			for _, ch := range fd.Choices {
+				if !have[ch.Value] {
+					added = append(added, "“"+ch.Label+"”")
+				}
+			}
+			out = append(out, fmt.Sprintf("「%s」新增选项%s", itemName(fd), strings.Join(added, "、")))
+		case "改了选项文字":
+			for _, ch := range fd.Choices {
+				if was := old.ChoiceLabel(ch.Value); was != ch.Value && was != ch.Label {
+					out = append(out, fmt.Sprintf("「%s」的选项“%s”改为“%s”", itemName(fd), was, ch.Label))
+				}
+			}
+		default:
+			rest = append(rest, strings.TrimPrefix(c, "改了"))
+		}
+	}
+	if len(rest) > 0 {
+		out = append(out, fmt.Sprintf("修改%s「%s」的%s", noun, itemName(fd), strings.Join(rest, "、")))
+	}
+	return out
+}
+
 // annotate marks what of fd differs from old (nil: new field).
 func annotate(it *OutlineItem, fd, old *Field, d *describer) {
 	if old == nil {
-		it.New = true
-		for i := range it.Choices {
-			it.Choices[i].New = true
-		}
+		it.New = true // its options are new with it: not marked one by one
 		return
 	}
 	add := func(what string, differs bool) {
@@ -146,14 +181,14 @@ func annotate(it *OutlineItem, fd, old *Field, d *describer) {
 			it.Changed = append(it.Changed, what)
 		}
 	}
-	add("类型", old.Type != fd.Type)
-	add("标题", old.Label != fd.Label)
-	add("说明", old.Hint != fd.Hint)
-	add("必答", old.Required != fd.Required)
-	add("默认值", old.Default != fd.Default)
-	add("显示条件", old.Relevant != fd.Relevant && !it.Retired)
-	add("答案要求", old.Constraint != fd.Constraint || old.ConstraintMessage != fd.ConstraintMessage)
-	add("计算公式", old.Calculation != fd.Calculation)
+	add("改了类型", old.Type != fd.Type)
+	add("改了标题", old.Label != fd.Label)
+	add("改了说明", old.Hint != fd.Hint)
+	add("改了必答", old.Required != fd.Required && !it.Retired) // a retired question is not asked at all
+	add("改了默认值", old.Default != fd.Default)
+	add("改了显示条件", old.Relevant != fd.Relevant && !it.Retired)
+	add("改了答案要求", old.Constraint != fd.Constraint || old.ConstraintMessage != fd.ConstraintMessage)
+	add("改了计算公式", old.Calculation != fd.Calculation)
 	oldLabels := map[string]string{}
 	for _, c := range old.Choices {
 		oldLabels[c.Value] = c.Label
@@ -168,12 +203,12 @@ func annotate(it *OutlineItem, fd, old *Field, d *describer) {
 			it.Choices[i].Relabelled, relabelled = true, true
 		}
 	}
-	add("选项（新增）", added)
-	add("选项文字", relabelled)
+	add("新增选项", added)
+	add("改了选项文字", relabelled)
 	if !added && len(old.Choices) == len(fd.Choices) {
 		for i := range old.Choices {
 			if old.Choices[i].Value != fd.Choices[i].Value {
-				it.Changed = append(it.Changed, "选项顺序")
+				it.Changed = append(it.Changed, "改了选项顺序")
 				break
 			}
 		}

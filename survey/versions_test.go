@@ -107,11 +107,12 @@ func TestOutlineChanges(t *testing.T) {
 	v1, _ := shippedForms(t).Get("worker_questionnaire", 1)
 	items, changes := Outline(workerV2(t), v1)
 	want := []string{
-		"修改题目「您对“真情协商·和谐共赢”品牌服务活动的了解程度」的标题",
-		"修改题目「对劳动保护和安全生产措施的满意度」的标题",
+		"题目「您对“真情协商·和谐共赢”集中行动的了解程度」改为「您对“真情协商·和谐共赢”品牌服务活动的了解程度」",
+		"题目「对劳动保护和疫情防控措施的满意度」改为「对劳动保护和安全生产措施的满意度」",
 		"新增题目「对技能培训和就业服务的满意度」",
 		"停用题目「对法律援助、困难帮扶和心理服务的满意度」（不再显示，已收集的答案保留）",
-		"修改题目「您最希望工会在哪方面提供帮助」的选项（新增）、选项文字",
+		"「您最希望工会在哪方面提供帮助」新增选项“子女入托入学”",
+		"「您最希望工会在哪方面提供帮助」的选项“劳动保护和防疫”改为“劳动保护和安全生产”",
 	}
 	if got := strings.Join(changes, "\n"); got != strings.Join(want, "\n") {
 		t.Errorf("changes:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
