@@ -28,8 +28,9 @@ type Attachment struct {
 }
 
 // Payload is what a bundle carries, sealed. Up bundles carry the versions a
-// laptop made; down bundles carry roster entries, assignments and ledger
-// follow-ups from the district, also as versions.
+// laptop made; down bundles carry roster entries, assignments, ledger
+// follow-ups and published forms and campaign from the district, also as
+// versions.
 type Payload struct {
 	Versions    []survey.Version
 	Attachments []Attachment
@@ -317,6 +318,7 @@ func validateVersion(v survey.Version) error {
 	}
 	switch v.Kind {
 	case survey.KindEnterprise, survey.KindVisit, survey.KindResponse, survey.KindLedger:
+	case survey.KindForm, survey.KindCampaign:
 	default:
 		return errf(ErrInvalidRecord, "记录 %s 的类型 %q 未知", v.RecordID, v.Kind)
 	}
@@ -330,6 +332,9 @@ func validateVersion(v survey.Version) error {
 		return errf(ErrInvalidRecord, "记录 %s 缺少创建时间", v.RecordID)
 	}
 	payload := bytes.TrimSpace(v.Payload)
+	if v.Kind.DistrictOnly() && v.Deleted {
+		return errf(ErrInvalidRecord, "已发布的表单和活动配置 %s 不能删除", v.RecordID)
+	}
 	if v.Kind == survey.KindResponse && v.Deleted {
 		// Checked before the null payload of a deletion is let through:
 		// a response is create-only, so it is never deleted either.
@@ -346,6 +351,38 @@ func validateVersion(v survey.Version) error {
 	}
 	if v.Kind == survey.KindResponse {
 		return checkAnonymous(v, payload)
+	}
+	if v.Kind.DistrictOnly() {
+		return checkPublished(v, payload)
+	}
+	return nil
+}
+
+// checkPublished enforces the shape of a published form or campaign: a
+// form record is create-only (no parents, never deleted) and names the
+// form id and version it holds; neither is ever deleted; the payload is
+// exactly a survey.PublishedForm or survey.PublishedCampaign. Whether the
+// definition inside is valid is checked where it is stored (storage
+// parses it); who may send one (the district alone) is the district's
+// rule.
+func checkPublished(v survey.Version, payload []byte) error {
+	switch v.Kind {
+	case survey.KindForm:
+		if len(v.Parents) != 0 {
+			return errf(ErrInvalidRecord, "表单记录 %s 只能新建，不能修改", v.RecordID)
+		}
+		if v.FormID == "" || v.FormVersion < 1 {
+			return errf(ErrInvalidRecord, "表单记录 %s 没有标明表单编号和版本", v.RecordID)
+		}
+		var p survey.PublishedForm
+		if err := strictJSON(payload, &p); err != nil {
+			return errf(ErrInvalidRecord, "表单记录 %s 的内容无效：%v", v.RecordID, err)
+		}
+	case survey.KindCampaign:
+		var p survey.PublishedCampaign
+		if err := strictJSON(payload, &p); err != nil {
+			return errf(ErrInvalidRecord, "活动配置记录 %s 的内容无效：%v", v.RecordID, err)
+		}
 	}
 	return nil
 }

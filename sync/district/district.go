@@ -3,7 +3,8 @@
 // merges the versions into the district's storage, answers with signed
 // receipts, shows conflicts for a person to resolve, keeps quarantined
 // bundles for a person to release or reject, and seals down bundles
-// (roster, assignments, ledger follow-ups) for each laptop. It never
+// (roster, assignments, ledger follow-ups, published forms and campaign)
+// for each laptop. It never
 // imports Fyne and builds without cgo.
 //
 // # Tables
@@ -45,10 +46,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"zoufang/assets"
 	"zoufang/audit"
 	"zoufang/storage"
-	"zoufang/survey"
 	"zoufang/sync"
 )
 
@@ -88,8 +87,10 @@ type District struct {
 	now   func() time.Time
 	lim   sync.Limits
 	quota Quota
-	forms *survey.FormSet
-	log   *slog.Logger
+	// registry is the forms and campaign in force: built in and
+	// published here (publish.go); responses are checked against it.
+	registry *storage.Registry
+	log      *slog.Logger
 
 	// keys is the current key pair as last read (currentKeys checks the
 	// database, which another process may have changed by a rotation);
@@ -120,9 +121,6 @@ type Options struct {
 	// Quota bounds what one device may have stored but not applied
 	// (backlog and quarantine); DefaultQuota when zero.
 	Quota Quota
-	// Forms are the form definitions questionnaire responses are checked
-	// against; the shipped forms (package assets) when nil.
-	Forms *survey.FormSet
 	// Logger receives the internals behind user-facing errors; discarded
 	// when nil.
 	Logger *slog.Logger
@@ -204,10 +202,8 @@ func Open(dir string, opt Options) (*District, error) {
 	if opt.Parallel <= 0 {
 		opt.Parallel = 1
 	}
-	if opt.Forms == nil {
-		if opt.Forms, err = survey.LoadForms(assets.Forms()); err != nil {
-			return nil, fmt.Errorf("open district: shipped forms: %w", err)
-		}
+	if _, _, err := storage.Builtin(); err != nil {
+		return nil, fmt.Errorf("open district: %w", err)
 	}
 	// The district's own versions (resolutions) need a device id and an
 	// author; read them before opening the real handle.
@@ -236,7 +232,7 @@ func Open(dir string, opt Options) (*District, error) {
 	}
 	d := &District{
 		dir: dir, db: db, keys: keys, now: opt.Now, lim: opt.Limits, quota: opt.Quota,
-		forms: opt.Forms, log: opt.Logger, opening: make(chan struct{}, opt.Parallel),
+		registry: storage.NewRegistry(db), log: opt.Logger, opening: make(chan struct{}, opt.Parallel),
 	}
 	if err := d.setupTrust(ctx); err != nil {
 		db.Close()

@@ -15,8 +15,9 @@ import (
 // ExportDown seals the device's next down bundle: every version it has not
 // been sent and did not make itself, of the enterprises assigned to it and
 // of the visits and ledger items of those enterprises (roster, assignments,
-// ledger follow-ups, resolved conflicts). Questionnaire responses never go
-// down. It returns nil when there is nothing new. The bundle is kept
+// ledger follow-ups, resolved conflicts), and every published form and
+// campaign revision, which all devices receive, first. Questionnaire
+// responses never go down. It returns nil when there is nothing new. The bundle is kept
 // (DownBundle) so a lost file can be sent again as the same bytes. The
 // choice of versions, the seal and every write happen in one write
 // transaction: two processes exporting for one device at once give seqs
@@ -50,9 +51,16 @@ func (d *District) ExportDown(ctx context.Context, deviceID string) ([]byte, int
 		if err != nil {
 			return fmt.Errorf("export down: device request: %w", err)
 		}
-		ids, err := unsentVersions(tx, deviceID)
-		if err != nil || len(ids) == 0 {
+		ids, err := unsentPublished(tx, deviceID)
+		if err != nil {
 			return err
+		}
+		recs, err := unsentVersions(tx, deviceID)
+		if err != nil {
+			return err
+		}
+		if ids = append(ids, recs...); len(ids) == 0 {
+			return nil
 		}
 		var p sync.Payload
 		for _, id := range ids {
@@ -124,6 +132,30 @@ func unsentVersions(tx *storage.Tx, deviceID string) ([]string, error) {
 		}
 	}
 	return ids, nil
+}
+
+// unsentPublished lists, in the order they were published, the form and
+// campaign versions the device has not been sent: every device receives
+// every one, before the records of the same bundle.
+func unsentPublished(tx *storage.Tx, deviceID string) ([]string, error) {
+	rows, err := tx.Query(`
+		SELECT v.version_id FROM versions v
+		WHERE v.record_id IN (SELECT id FROM published_forms UNION ALL SELECT id FROM published_campaign)
+		  AND NOT EXISTS (SELECT 1 FROM district_sent s WHERE s.device_id = ? AND s.version_id = v.version_id)
+		ORDER BY v.seq`, deviceID)
+	if err != nil {
+		return nil, fmt.Errorf("export down: published: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("export down: published: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // DownInfo describes a down bundle the district sealed for a device.

@@ -302,3 +302,79 @@ func TestPushRetriesBusyAndSkipsAcknowledgedBundles(t *testing.T) {
 	}
 	delivered(t, field{l, db})
 }
+
+// A form version published at the district reaches a laptop in its down
+// bundle (USB file), becomes the version the laptop's registry offers for
+// new records, and responses filled on it and on the old version are both
+// accepted back at the district.
+func TestPublishedFormReachesLaptop(t *testing.T) {
+	d, err := district.Init(t.TempDir(), "市南区总工会", "", district.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	a := newField(t, d, "张伟")
+	data, err := os.ReadFile("../../survey/testdata/forms/worker_questionnaire.v2.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := survey.ParseForm(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := storage.NewRegistry(a.db)
+	forms, err := reg.Forms(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, _ := forms.Latest("worker_questionnaire")
+	e, err := a.db.SaveEnterprise(ctx, survey.Enterprise{Name: "青岛海信电器股份有限公司", USCC: "91370200163562681G", District: "市南区"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.db.AddResponse(ctx, survey.Response{EnterpriseID: e.ID, FormID: v1.ID, FormVersion: v1.Version, Answers: survey.Answers{"sat_services": "4"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.PublishForm(ctx, v2, "王主任", "职工问卷.xlsx"); err != nil {
+		t.Fatal(err)
+	}
+	down, n, err := d.ExportDown(ctx, a.l.DeviceID())
+	if err != nil || n != 2 {
+		t.Fatalf("ExportDown = %d versions, %v", n, err)
+	}
+	usb := filepath.Join(t.TempDir(), "下发-1.zfb")
+	if err := os.WriteFile(usb, down, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file, _ := os.ReadFile(usb)
+	res, err := a.l.Import(ctx, a.db, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Down.Put.Applied != 2 {
+		t.Errorf("laptop applied %d versions, want 2", res.Down.Put.Applied)
+	}
+	forms, _ = reg.Forms(ctx)
+	camp, _ := reg.Campaign(ctx)
+	newest, _ := forms.Latest(camp.Forms.Worker.ID)
+	if newest.Version != 2 || camp.Forms.Worker.Version != 2 {
+		t.Fatalf("laptop: newest worker questionnaire v%d, campaign names v%d", newest.Version, camp.Forms.Worker.Version)
+	}
+	if _, err := a.db.AddResponse(ctx, survey.Response{EnterpriseID: e.ID, FormID: newest.ID, FormVersion: newest.Version, Answers: survey.Answers{"sat_skills": "5"}}); err != nil {
+		t.Fatal(err)
+	}
+	// The laptop never sends the form back: only its own two responses.
+	exportUSB(t, d, a)
+	rs, err := d.DB().Responses(ctx, storage.ResponseFilter{EnterpriseID: e.ID})
+	if err != nil || len(rs) != 2 {
+		t.Fatalf("district has %d responses (%v), want 2", len(rs), err)
+	}
+	vs, _ := d.DB().ResponseVersions(ctx)
+	if vs[survey.FormRef{ID: "worker_questionnaire", Version: 1}] != 1 || vs[survey.FormRef{ID: "worker_questionnaire", Version: 2}] != 1 {
+		t.Errorf("district response versions: %v", vs)
+	}
+	// The same down bundle again changes nothing.
+	if res, err := a.l.Import(ctx, a.db, file); err != nil || !res.Down.Duplicate {
+		t.Errorf("second import of the down bundle: %+v %v", res.Down, err)
+	}
+}

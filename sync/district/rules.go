@@ -8,10 +8,14 @@ package district
 // breaking one is refused and nothing is stored, whatever order bundles
 // arrive in:
 //
+//   - a device never sends a form or the campaign: only the district
+//     publishes them (publish.go);
 //   - an anonymous questionnaire response is create-only (no parents, never
 //     deleted), names no author or device, is dated exactly to a day
-//     (00:00:00 UTC), belongs to a questionnaire form the district knows,
-//     and answers only keys that form defines; keys that would identify a
+//     (00:00:00 UTC), belongs to a questionnaire form the district knows
+//     (built in or published here: the set only grows, so the answer does
+//     not depend on when the bundle arrives), and answers only keys that
+//     form defines; keys that would identify a
 //     person (姓名, phone, id_card, ...) are refused even if a form defined
 //     them, and so is free text holding a phone or ID number
 //     (survey.PersonalInfo, the rule the laptop's form checks apply).
@@ -34,6 +38,7 @@ package district
 //     district).
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -46,6 +51,13 @@ import (
 
 // checkContent runs the rules that need no district state.
 func (d *District) checkContent(p sync.Payload) *Error {
+	if e := checkDistrictOnly(p.Versions); e != nil {
+		return e
+	}
+	forms, err := d.registry.Forms(context.Background())
+	if err != nil {
+		return d.fail(err, "check content: forms")
+	}
 	for i, v := range p.Versions {
 		if v.Kind != survey.KindResponse {
 			continue
@@ -67,7 +79,7 @@ func (d *District) checkContent(p sync.Payload) *Error {
 		if r.FormID != v.FormID || r.FormVersion != v.FormVersion {
 			return errorf(CodeInvalidContent, "%s：问卷内容所属表单（%s 第 %d 版）与记录标明的（%s 第 %d 版）不符", where, r.FormID, r.FormVersion, v.FormID, v.FormVersion)
 		}
-		f, ok := d.forms.Get(v.FormID, v.FormVersion)
+		f, ok := forms.Get(v.FormID, v.FormVersion)
 		if !ok {
 			return errorf(CodeInvalidContent, "%s：区总工会没有表单 %s 第 %d 版", where, v.FormID, v.FormVersion)
 		}
@@ -152,6 +164,10 @@ func kindText(k survey.RecordKind) string {
 		return "问卷"
 	case survey.KindLedger:
 		return "台帐事项"
+	case survey.KindForm:
+		return "表单"
+	case survey.KindCampaign:
+		return "活动配置"
 	}
 	return string(k)
 }
