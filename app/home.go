@@ -33,6 +33,21 @@ type homeData struct {
 	// trust warns that the district's trust file expires soon or has
 	// expired (Chinese); "" when all is well.
 	trust string
+	// forms and campaign in force, read again on every refresh.
+	forms    *survey.FormSet
+	campaign *survey.Campaign
+}
+
+// loadRegistry reads the forms and campaign in force (off the UI
+// goroutine); the caller stores them in the ui on the UI goroutine.
+func (u *ui) loadRegistry() (*survey.FormSet, *survey.Campaign, error) {
+	ctx := context.Background()
+	forms, err := u.registry.Forms(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	camp, err := u.registry.Campaign(ctx)
+	return forms, camp, err
 }
 
 // homeScreen shows the campaign phase, my enterprises and what is overdue.
@@ -148,14 +163,10 @@ func newHomeScreen(u *ui) *homeScreen {
 	return h
 }
 
-// phaseText names the current campaign phase(s).
+// phaseText says where today stands in the campaign in force: the
+// current phase, or when it starts, resumes or ended.
 func phaseText(u *ui) string {
-	now := u.now()
-	p, ok := u.campaign.PhaseAt(now)
-	if !ok {
-		return "今天（" + day(now) + "）不在活动阶段内"
-	}
-	return fmt.Sprintf("当前阶段：%s（%s 至 %s）", p.Name, p.Start, p.End)
+	return u.campaign.Status(u.now())
 }
 
 // refresh reloads everything in the background.
@@ -167,6 +178,10 @@ func (h *homeScreen) refresh() {
 		var err error
 		d, err = loadHome(context.Background(), u.db, u.device.DeviceID, u.now)
 		d.trust = trustNotice(dataDir, u.now)
+		if err == nil {
+			// What the district sent last (a new form version, new dates).
+			d.forms, d.campaign, err = u.loadRegistry()
+		}
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -179,6 +194,11 @@ func (h *homeScreen) refresh() {
 
 func (h *homeScreen) apply(d homeData) {
 	h.data = d
+	if d.campaign != nil {
+		h.u.forms, h.u.campaign = d.forms, d.campaign
+		h.campaign.SetText(d.campaign.Name)
+		h.phase.SetText(phaseText(h.u))
+	}
 	if shown := h.trustWarn.Visible(); d.trust != h.trustWarn.Text || shown != (d.trust != "") {
 		h.trustWarn.SetText(d.trust)
 		if d.trust != "" {

@@ -20,7 +20,6 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/driver/software"
 
-	"zoufang/assets"
 	"zoufang/profile"
 	"zoufang/storage"
 	"zoufang/survey"
@@ -109,11 +108,13 @@ func Run(opt Options) error {
 // shows nothing yet (start does). Tests call it with a test app.
 func newUI(a fyne.App, db *storage.DB, now func() time.Time) (*ui, error) {
 	ctx := context.Background()
-	forms, err := survey.LoadForms(assets.Forms())
+	// Forms and campaign: the built-in ones and those the district sent.
+	reg := storage.NewRegistry(db)
+	forms, err := reg.Forms(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load forms: %w", err)
 	}
-	camp, err := survey.ParseCampaign(assets.Campaign)
+	camp, err := reg.Campaign(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load campaign: %w", err)
 	}
@@ -125,7 +126,7 @@ func newUI(a fyne.App, db *storage.DB, now func() time.Time) (*ui, error) {
 	a.Settings().SetTheme(newTheme(p.LargeFont))
 	a.SetIcon(appIcon)
 	win := a.NewWindow("职工走访调查")
-	u := &ui{app: a, win: win, db: db, forms: forms, campaign: camp, now: now, profile: p, open: openPath}
+	u := &ui{app: a, win: win, db: db, forms: forms, campaign: camp, registry: reg, now: now, profile: p, open: openPath}
 	u.nav = newNavigator(win)
 	win.SetMaster()
 	// Ctrl+S is what people press out of habit; everything autosaves, so

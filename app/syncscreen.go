@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"zoufang/survey"
 	"zoufang/sync"
 	"zoufang/sync/laptop"
 )
@@ -248,12 +249,25 @@ func (s *syncScreen) importFile(data []byte, name string) {
 	var res laptop.ImportResult
 	s.importBtn.Disable()
 	s.trustBtn.Disable()
-	lap, db := s.lap, s.u.db
+	lap, db, u := s.lap, s.u.db, s.u
+	var (
+		forms *survey.FormSet
+		camp  *survey.Campaign
+	)
 	runWithProgress(s.u.win, "正在导入 "+name, func(progressFunc) error {
 		var err error
 		res, err = lap.Import(context.Background(), db, data)
+		if err == nil && res.Down != nil {
+			// A down bundle may carry a form version or campaign:
+			// new records use them from now on. (Should reading them
+			// fail, the import stands; home reads them again.)
+			forms, camp, _ = u.loadRegistry()
+		}
 		return err
 	}, func(err error) {
+		if camp != nil {
+			s.u.forms, s.u.campaign = forms, camp
+		}
 		s.importBtn.Enable()
 		s.trustBtn.Enable()
 		if err != nil {

@@ -20,8 +20,9 @@ type ui struct {
 	app      fyne.App
 	win      fyne.Window
 	db       *storage.DB
-	forms    *survey.FormSet
-	campaign *survey.Campaign
+	forms    *survey.FormSet  // built in and received from the district (registry)
+	campaign *survey.Campaign // in force: the newest the district sent, else built in
+	registry *storage.Registry
 	now      func() time.Time
 	profile  profile.Profile // changed only on the UI goroutine: copy it before handing it to background work
 	device   identity        // this laptop's sync identity

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"zoufang/assets"
 	"zoufang/report"
 	"zoufang/report/source"
 	"zoufang/storage"
@@ -35,24 +34,26 @@ func printUsage(w io.Writer) {
 }
 
 // readData opens the database of an existing data directory for reading
-// (no device identity is created) with the shipped forms and campaign.
+// (no device identity is created) with the forms and campaign in force:
+// the built-in ones and those the district sent.
 func readData(dir string) (*storage.DB, *survey.FormSet, *survey.Campaign, error) {
 	if _, err := os.Stat(filepath.Join(dir, "zoufang.db")); err != nil {
 		return nil, nil, nil, fmt.Errorf("数据目录 %s 中没有数据库 zoufang.db", dir)
-	}
-	forms, err := survey.LoadForms(assets.Forms())
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("内置表单有误：%v", err)
-	}
-	camp, err := survey.ParseCampaign(assets.Campaign)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("内置活动配置有误：%v", err)
 	}
 	db, err := storage.OpenDir(dir, storage.Options{})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("无法打开数据库：%s", storage.ErrorMessage(err))
 	}
-	return db, forms, camp, nil
+	reg := storage.NewRegistry(db)
+	forms, err := reg.Forms(context.Background())
+	if err == nil {
+		var camp *survey.Campaign
+		if camp, err = reg.Campaign(context.Background()); err == nil {
+			return db, forms, camp, nil
+		}
+	}
+	db.Close()
+	return nil, nil, nil, fmt.Errorf("无法读取表单和活动配置：%s", storage.ErrorMessage(err))
 }
 
 func runPrint(args []string, stdout, stderr io.Writer) int {
@@ -180,7 +181,7 @@ func printSummary(data, enterpriseID, out string, stdout, stderr io.Writer) int 
 	case !isPDFName(out):
 		return usageError(stderr, "--out 应为 .pdf 文件", printUsage)
 	}
-	db, _, camp, err := readData(data)
+	db, forms, camp, err := readData(data)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -213,7 +214,7 @@ func printSummary(data, enterpriseID, out string, stdout, stderr io.Writer) int 
 	today := time.Now()
 	sums := make([]report.Summary, len(ids))
 	for i, id := range ids {
-		sums[i] = report.Summary{Enterprise: ents[id], Campaign: camp.Name, Rates: survey.ComputeRates(byEnt[id]), Today: today}
+		sums[i] = report.Summary{Enterprise: ents[id], Campaign: camp.Name, Rates: survey.ComputeRates(byEnt[id]), Today: today, Forms: forms}
 	}
 	if err := report.WriteFileAtomic(out, func(w io.Writer) error { return report.WriteSummaryPDF(w, sums...) }); err != nil {
 		fmt.Fprintf(stderr, "生成汇总表失败：%s\n", storage.ErrorMessage(err))

@@ -23,6 +23,12 @@ type Summary struct {
 	Scope string
 	Rates survey.Rates
 	Today time.Time
+	// Forms, when set, are the forms in force (built in and published):
+	// the per-question bars take their questions and wording from them,
+	// and the page says how many responses each form version has and which
+	// figure questions not every version asks (survey.RateNotes). Nil: the
+	// first version's questions and wording.
+	Forms *survey.FormSet
 }
 
 var satisfactionShort = map[string]string{
@@ -96,13 +102,17 @@ func (r *renderer) summary(s *Summary) {
 	pdf.SetY(pdf.GetY() + 2)
 	rt := s.Rates
 	r.section("问卷份数")
-	r.kvTable([][2]string{
+	counts := [][2]string{
 		nameRow,
 		{"所属区市", s.Enterprise.District},
 		{"问卷总数", strconv.Itoa(rt.Responses)},
 		{"职工问卷", strconv.Itoa(rt.Workers)},
 		{"企业经营者问卷", strconv.Itoa(rt.Managers)},
-	})
+	}
+	if len(rt.Versions) > 0 {
+		counts = append(counts, [2]string{"问卷版本", strings.Join(survey.VersionLines(s.Forms, rt.Versions), "；")})
+	}
+	r.kvTable(counts)
 	r.section("测评指标")
 	cols := []column{{66, "L"}, {30, "C"}, {30, "C"}, {54, "C"}}
 	r.font("B", 9)
@@ -136,22 +146,23 @@ func (r *renderer) summary(s *Summary) {
 			rate  survey.Rate
 		}{strings.SplitN(m.label, "（", 2)[0], m.rate})
 	}
-	for _, f := range survey.SatisfactionFields {
+	for _, q := range itemQuestions(s.Forms, survey.FormWorkerQuestionnaire, "sat_", survey.SatisfactionFields, rt.SatisfactionItems) {
 		bars = append(bars, struct {
 			label string
 			rate  survey.Rate
-		}{"满意：" + satisfactionShort[f], rt.SatisfactionItems[f]})
+		}{"满意：" + q.Label, rt.SatisfactionItems[q.Name]})
 	}
-	for _, f := range survey.RecognitionFields {
+	for _, q := range itemQuestions(s.Forms, survey.FormEnterpriseQuestionnaire, "rec_", survey.RecognitionFields, rt.RecognitionItems) {
 		bars = append(bars, struct {
 			label string
 			rate  survey.Rate
-		}{satisfactionShort[f], rt.RecognitionItems[f]})
+		}{q.Label, rt.RecognitionItems[q.Name]})
 	}
-	r.section("指标图示（%）")
 	const barH, gap, labelW = 6.0, 2.5, 48.0
 	chartW := contentW - labelW - 22
-	r.ensure(float64(len(bars))*(barH+gap) + 12)
+	// The heading moves to the next page with its chart, never alone.
+	r.ensure(float64(len(bars))*(barH+gap) + 24)
+	r.section("指标图示（%）")
 	y := pdf.GetY() + 2
 	x0 := marginL + labelW
 	// Grid every 20 %.
@@ -183,6 +194,90 @@ func (r *renderer) summary(s *Summary) {
 	}
 	pdf.SetY(gridBottom + 6)
 	r.font("", 8)
-	pdf.SetX(marginL)
-	pdf.MultiCell(contentW, 4.5, "说明：问卷匿名填写，不记录答卷人姓名、电话或证件号码。比率 = 符合人数 ÷ 该题有效答卷数；未作答的题目不计入有效答卷。", "", "L", false)
+	r.paragraph("说明：问卷匿名填写，不记录答卷人姓名、电话或证件号码。比率 = 符合人数 ÷ 该题有效答卷数；未作答的题目不计入有效答卷。", 4.5)
+	if notes := survey.RateNotes(s.Forms, rt.Versions); len(notes) > 0 {
+		pdf.SetY(pdf.GetY() + 2)
+		r.paragraph("问卷有多个版本，各版本的答卷按题目合并统计（同一题目在各版本中编号相同）。以下题目并非每个版本都问：", 4.5)
+		for _, n := range notes {
+			r.paragraph("· "+n+"。", 4.5)
+		}
+	}
+}
+
+// paragraph writes text across the content width in the current font,
+// broken into lines by wrap (gofpdf's MultiCell drops a character at
+// every break between CJK characters), moving to a new page as needed.
+func (r *renderer) paragraph(text string, lineH float64) {
+	for _, line := range r.wrap(text, contentW) {
+		r.ensure(lineH)
+		r.pdf.SetX(marginL)
+		r.pdf.CellFormat(contentW, lineH, line, "", 1, "L", false, 0, "")
+	}
+}
+
+// itemQuestions lists the per-question bars of one questionnaire kind:
+// with forms, every question named prefix* that the newest versions ask or
+// that has answers, worded by the newest version that asks it and
+// shortened ("对工资支付情况的满意度" → "工资支付情况"); without, the first
+// version's questions with their fixed short names.
+func itemQuestions(forms *survey.FormSet, k survey.FormKind, prefix string, fixed []string, items map[string]survey.Rate) []survey.RateQuestion {
+	if forms == nil {
+		out := make([]survey.RateQuestion, len(fixed))
+		for i, f := range fixed {
+			out[i] = survey.RateQuestion{Name: f, Label: satisfactionShort[f]}
+		}
+		return out
+	}
+	var out []survey.RateQuestion
+	latest := map[string]bool{}
+	for _, id := range forms.IDs() {
+		if f, _ := forms.Latest(id); f.Kind == k {
+			for _, q := range survey.RateQuestions(survey.NewFormSet(f), k, prefix) {
+				if fd := f.Lookup(q.Name); fd != nil && strings.TrimSpace(fd.Relevant) != "false()" {
+					latest[q.Name] = true
+				}
+			}
+		}
+	}
+	for _, q := range survey.RateQuestions(forms, k, prefix) {
+		if !latest[q.Name] && items[q.Name].Valid == 0 {
+			continue // retired, and nobody answered it here
+		}
+		switch short, ok := satisfactionShort[q.Name]; {
+		case ok && q.Label == firstWording[q.Name]:
+			q.Label = short
+		case prefix == "rec_":
+			q.Label = "认可：" + shortQuestion(q.Label)
+		default:
+			q.Label = shortQuestion(q.Label)
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+// firstWording is the first version's wording of the questions that have a
+// fixed short name: a question reworded since is shortened from its new
+// wording instead.
+var firstWording = map[string]string{
+	"sat_wages":      "对工资支付情况的满意度",
+	"sat_protection": "对劳动保护和疫情防控措施的满意度",
+	"sat_democracy":  "对厂务公开和民主管理的满意度",
+	"sat_bargaining": "对工会开展集体协商的满意度",
+	"sat_services":   "对法律援助、困难帮扶和心理服务的满意度",
+	"sat_overall":    "总体满意度",
+	"rec_bargaining": "对工会开展集体协商工作的认可度",
+	"rec_service":    "对工会服务企业复工复产的认可度",
+}
+
+// shortQuestion shortens a satisfaction or recognition question for a bar
+// label: "对技能培训和就业服务的满意度" → "技能培训和就业服务".
+func shortQuestion(label string) string {
+	s := strings.TrimPrefix(label, "对")
+	for _, suf := range []string{"的满意度", "的认可度", "满意度", "认可度"} {
+		if t, ok := strings.CutSuffix(s, suf); ok && t != "" {
+			return t
+		}
+	}
+	return label
 }
