@@ -128,8 +128,8 @@ type settingsData struct {
 
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, sess *Session) error {
 	l := s.limits(r.Context())
-	data := settingsData{IdleMinutes: int(l.Idle.Minutes()), AbsoluteHours: int(l.Absolute.Hours()), Fingerprint: s.d.Fingerprint(), ServerURL: s.d.ServerURL(), Campaign: s.camp.Name}
-	for _, p := range s.camp.Phases {
+	data := settingsData{IdleMinutes: int(l.Idle.Minutes()), AbsoluteHours: int(l.Absolute.Hours()), Fingerprint: s.d.Fingerprint(), ServerURL: s.d.ServerURL(), Campaign: s.campaignIn(r.Context()).Name}
+	for _, p := range s.campaignIn(r.Context()).Phases {
 		data.Phases = append(data.Phases, fmt.Sprintf("%s：%s 至 %s", p.Name, p.Start, p.End))
 	}
 	var err error

@@ -17,6 +17,7 @@ var actionLabels = map[string]string{
 	"user.create": "新建账户", "user.role": "修改角色", "user.disable": "停用账户", "user.enable": "启用账户",
 	"user.reset": "重置密码", "user.password": "修改密码", "user.lock": "账户锁定", "user.unlock": "解除锁定",
 	"settings": "修改设置", "trust-renew": "签发信任文件", "retire-key": "停用区级密钥", "release": "放行隔离包", "reject": "拒收隔离包",
+	"form.publish": "发布表单", "campaign.publish": "发布活动配置",
 }
 
 func actionLabel(a string) string {
@@ -56,7 +57,8 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess *Session
 	}
 	data := auditData{Filter: f, Entries: es, Pager: newPager(r, f.Page, total)}
 	for _, k := range []string{"enroll", "revoke", "quarantine", "resolve", "assign", "roster.import", "ledger.assess", "ledger.followup",
-		"user.create", "user.role", "user.disable", "user.enable", "user.reset", "user.password", "user.lock", "user.unlock", "settings", "trust-renew", "retire-key", "release", "reject"} {
+		"user.create", "user.role", "user.disable", "user.enable", "user.reset", "user.password", "user.lock", "user.unlock", "settings", "trust-renew", "retire-key", "release", "reject",
+		"form.publish", "campaign.publish"} {
 		data.Actions = append(data.Actions, [2]string{k, actionLabels[k]})
 	}
 	qs := r.URL.Query()

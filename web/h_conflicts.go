@@ -25,7 +25,7 @@ func (s *Server) summarize(r *http.Request, c district.Conflict) conflictSummary
 	cs := conflictSummary{Conflict: c, Title: s.recordTitle(r, c.Heads[0]), Kind: kindLabel[c.Kind]}
 	var form *survey.Form
 	if c.Kind == survey.KindVisit {
-		form, _ = s.forms.Get(c.Heads[0].FormID, c.Heads[0].FormVersion)
+		form, _ = s.formsIn(r.Context()).Get(c.Heads[0].FormID, c.Heads[0].FormVersion)
 	}
 	for i, h := range c.Heads {
 		var labels []string
@@ -130,7 +130,7 @@ func (s *Server) conflictView(r *http.Request, c district.Conflict) conflictData
 	}
 	var form *survey.Form
 	if c.Kind == survey.KindVisit || c.Kind == survey.KindResponse {
-		form, _ = s.forms.Get(c.Heads[0].FormID, c.Heads[0].FormVersion)
+		form, _ = s.formsIn(r.Context()).Get(c.Heads[0].FormID, c.Heads[0].FormVersion)
 	}
 	sorted := make([]string, 0, len(keys))
 	for k := range keys {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -27,9 +28,9 @@ type ledgerData struct {
 	ExportURL  string
 }
 
-func (s *Server) choiceLabels(name string) map[string]string {
+func (s *Server) choiceLabels(ctx context.Context, name string) map[string]string {
 	m := map[string]string{}
-	if f, ok := s.forms.Latest(string(survey.FormVisit)); ok {
+	if f, ok := s.formsIn(ctx).Latest(string(survey.FormVisit)); ok {
 		if fd := f.Lookup(name); fd != nil {
 			for _, c := range fd.Choices {
 				m[c.Value] = c.Label
@@ -42,7 +43,7 @@ func (s *Server) choiceLabels(name string) map[string]string {
 func (s *Server) ledgerPage(w http.ResponseWriter, r *http.Request, sess *Session) error {
 	ctx := r.Context()
 	f := parseLedgerFilter(r.URL.Query())
-	data := ledgerData{Filter: f, Statuses: survey.LedgerStatuses, Today: s.now(), Categories: s.choiceLabels("demand_category"), Urgencies: s.choiceLabels("demand_urgency")}
+	data := ledgerData{Filter: f, Statuses: survey.LedgerStatuses, Today: s.now(), Categories: s.choiceLabels(r.Context(), "demand_category"), Urgencies: s.choiceLabels(r.Context(), "demand_urgency")}
 	var total int
 	var err error
 	if data.Rows, total, err = s.db.ListLedger(ctx, f.query(s.today(), false)); err != nil {
@@ -81,7 +82,7 @@ func (s *Server) ledgerXLSX(w http.ResponseWriter, r *http.Request, sess *Sessio
 		return err
 	}
 	var buf bytes.Buffer
-	if err := report.WriteLedgerXLSX(&buf, items, ents, s.forms, s.now().Local()); err != nil {
+	if err := report.WriteLedgerXLSX(&buf, items, ents, s.formsIn(r.Context()), s.now().Local()); err != nil {
 		return err
 	}
 	return attachment(w, fmt.Sprintf("工作台帐-%s.xlsx", s.today()), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
@@ -136,8 +137,8 @@ func (s *Server) renderLedgerItem(w http.ResponseWriter, r *http.Request, sess *
 	}
 	data := ledgerItemData{Item: it, Version: ver, Conflict: conflict, Statuses: survey.LedgerStatuses, Overdue: it.Overdue(s.now().Local())}
 	data.Enterprise, _ = s.db.Enterprise(ctx, it.EnterpriseID)
-	data.Category = s.choiceLabels("demand_category")[it.Category]
-	data.Urgency = s.choiceLabels("demand_urgency")[it.Urgency]
+	data.Category = s.choiceLabels(r.Context(), "demand_category")[it.Category]
+	data.Urgency = s.choiceLabels(r.Context(), "demand_urgency")[it.Urgency]
 	if data.History, _, err = audit.List(ctx, s.db, audit.Filter{Target: id, Limit: 50}); err != nil {
 		return err
 	}

@@ -38,8 +38,9 @@ func (s *Server) today() string { return s.now().Local().Format("2006-01-02") }
 func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *Session) error {
 	ctx := r.Context()
 	now := s.now().Local()
-	data := overviewData{Campaign: s.camp.Name}
-	data.Phase, data.HasPhase = s.camp.PhaseAt(now)
+	camp := s.campaignIn(ctx)
+	data := overviewData{Campaign: camp.Name}
+	data.Phase, data.HasPhase = camp.PhaseAt(now)
 	if data.HasPhase {
 		start, _ := time.ParseInLocation("2006-01-02", data.Phase.Start, time.Local)
 		end, _ := time.ParseInLocation("2006-01-02", data.Phase.End, time.Local)

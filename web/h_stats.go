@@ -45,6 +45,10 @@ type statsData struct {
 	TotalChart string
 	Pager      pager
 	Kinds      []rateCell
+	// Versions says how many responses each questionnaire version has and
+	// VersionNotes which figure questions not every version asks
+	// (h_stats_versions.go).
+	Versions, VersionNotes []string
 }
 
 func cellsOf(r survey.Rates) []rateCell {
@@ -117,6 +121,9 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request, sess *Session
 	for _, k := range rateKinds {
 		data.Kinds = append(data.Kinds, rateCell{Label: k.Label})
 	}
+	if data.Versions, data.VersionNotes, err = s.responseVersions(r.Context()); err != nil {
+		return err
+	}
 	return s.render(w, r, sess, "stats", "统计", "stats", data)
 }
 
@@ -177,9 +184,9 @@ func (s *Server) statsPDF(w http.ResponseWriter, r *http.Request, sess *Session)
 		streets = append(streets, st)
 	}
 	sortZh(streets, func(s string) string { return s })
-	sums := []report.Summary{{Scope: "全区合计", Enterprise: survey.Enterprise{District: s.d.Name()}, Campaign: s.camp.Name, Rates: survey.ComputeRates(rs), Today: s.now()}}
+	sums := []report.Summary{{Scope: "全区合计", Enterprise: survey.Enterprise{District: s.d.Name()}, Campaign: s.campaignIn(r.Context()).Name, Rates: survey.ComputeRates(rs), Today: s.now(), Forms: s.formsIn(r.Context())}}
 	for _, st := range streets {
-		sums = append(sums, report.Summary{Scope: st + "（镇街合计）", Enterprise: survey.Enterprise{District: s.d.Name(), Street: st}, Campaign: s.camp.Name, Rates: survey.ComputeRates(byStreet[st]), Today: s.now()})
+		sums = append(sums, report.Summary{Scope: st + "（镇街合计）", Enterprise: survey.Enterprise{District: s.d.Name(), Street: st}, Campaign: s.campaignIn(r.Context()).Name, Rates: survey.ComputeRates(byStreet[st]), Today: s.now(), Forms: s.formsIn(r.Context())})
 	}
 	var buf bytes.Buffer
 	if err := report.WriteSummaryPDF(&buf, sums...); err != nil {
@@ -196,7 +203,7 @@ func (s *Server) statsXLSX(w http.ResponseWriter, r *http.Request, sess *Session
 		return err
 	}
 	var buf bytes.Buffer
-	if err := report.WriteResponsesXLSX(&buf, rs, ents, s.forms); err != nil {
+	if err := report.WriteResponsesXLSX(&buf, rs, ents, s.formsIn(r.Context())); err != nil {
 		return err
 	}
 	return attachment(w, fmt.Sprintf("满意度测评统计-%s-%s.xlsx", s.d.Name(), s.today()), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())

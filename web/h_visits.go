@@ -96,7 +96,7 @@ func (s *Server) visitRecord(r *http.Request, id, versionID string) (report.Visi
 		return report.VisitRecord{}, nil, survey.Version{}, fmt.Errorf("visit %s: %w", id, err)
 	}
 	v.Answers = survey.NormalizeAnswers(v.Answers)
-	form, ok := s.forms.Get(v.FormID, v.FormVersion)
+	form, ok := s.formsIn(ctx).Get(v.FormID, v.FormVersion)
 	if !ok {
 		return report.VisitRecord{}, nil, survey.Version{}, &pageError{http.StatusInternalServerError, fmt.Sprintf("本服务器没有走访记录所用的表单 %s 第 %d 版，无法显示", v.FormID, v.FormVersion)}
 	}
@@ -105,7 +105,7 @@ func (s *Server) visitRecord(r *http.Request, id, versionID string) (report.Visi
 	if err != nil {
 		return report.VisitRecord{}, nil, survey.Version{}, err
 	}
-	rec := report.VisitRecord{Visit: v, Enterprise: e, Form: form, Campaign: s.camp.Name, VersionID: shown.VersionID, Responses: len(responses), Today: s.now()}
+	rec := report.VisitRecord{Visit: v, Enterprise: e, Form: form, Campaign: s.campaignIn(ctx).Name, VersionID: shown.VersionID, Responses: len(responses), Today: s.now()}
 	return rec, hist, tip, nil
 }
 

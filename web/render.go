@@ -240,4 +240,16 @@ func init() {
 		return strconv.FormatFloat(float64(a)*100/float64(b), 'f', 1, 64) + "%"
 	}
 	funcs["action"] = actionLabel
+	funcs["kindName"] = func(k survey.FormKind) string { return survey.KindName(k) }
+	funcs["blankRows"] = func(n int) []struct{} { return make([]struct{}, n) }
+	funcs["pick"] = func(label, name, selected string, choices []formChoice) formSelect {
+		return formSelect{label, name, selected, choices}
+	}
+}
+
+// formSelect is the data of the "form-select" template: a select of the
+// forms the campaign may use for one kind.
+type formSelect struct {
+	Label, Name, Selected string
+	Choices               []formChoice
 }

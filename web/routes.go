@@ -70,4 +70,6 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /settings", permAdmin, s.settingsPage)
 	s.handle("POST /settings", permAdmin, s.settingsSubmit)
 	s.handle("POST /settings/trust", permAdmin, s.trustRenew)
+
+	s.registerPublishRoutes() // h_forms.go: 表单 and 活动
 }

@@ -27,9 +27,7 @@ import (
 	gosync "sync"
 	"time"
 
-	"zoufang/assets"
 	"zoufang/storage"
-	"zoufang/survey"
 	"zoufang/sync/district"
 )
 
@@ -54,15 +52,13 @@ type Options struct {
 
 // Server is the workbench of one district.
 type Server struct {
-	d     *district.District
-	db    *storage.DB
-	opt   Options
-	log   *slog.Logger
-	now   func() time.Time
-	forms *survey.FormSet
-	camp  *survey.Campaign
-	tpl   *templates
-	mux   *http.ServeMux
+	d   *district.District
+	db  *storage.DB
+	opt Options
+	log *slog.Logger
+	now func() time.Time
+	tpl *templates
+	mux *http.ServeMux
 	// routes lists every registered route with its permission, for the
 	// tests that prove every one is guarded.
 	routes []route
@@ -98,12 +94,6 @@ func New(d *district.District, opt Options) (*Server, error) {
 		return nil, fmt.Errorf("workbench tables: %w", err)
 	}
 	var err error
-	if s.forms, err = survey.LoadForms(assets.Forms()); err != nil {
-		return nil, fmt.Errorf("forms: %w", err)
-	}
-	if s.camp, err = survey.ParseCampaign(assets.Campaign); err != nil {
-		return nil, fmt.Errorf("campaign: %w", err)
-	}
 	if s.tpl, err = parseTemplates(); err != nil {
 		return nil, err
 	}

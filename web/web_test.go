@@ -46,6 +46,9 @@ func TestEveryPageRenders(t *testing.T) {
 		{"/accounts", "新建账户", []Role{RoleAdmin}},
 		{"/settings", "信任文件", []Role{RoleAdmin}},
 		{"/password", "修改密码", Roles},
+		{"/forms", "下载 Excel", Roles},
+		{"/forms/worker_questionnaire/v1", "当「您最希望工会在哪方面提供帮助」选“其他”时显示", Roles},
+		{"/campaign", "宣传发动", Roles},
 	}
 	for _, u := range testUsers {
 		c := e.loggedIn(u.name)
