@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -361,8 +362,12 @@ func sheetName(s string, k int) string {
 }
 
 // WriteResponsesXLSX writes the questionnaire workbook: one sheet per
-// questionnaire kind (one row per anonymous response, choice labels), then
-// the rates per enterprise and per district with a total row.
+// questionnaire kind (one row per anonymous response with the form version
+// it was filled on, choice labels), then the rates per enterprise and per
+// district with a total row. A kind's columns are the questions of the
+// newest version of each of its forms: a new version keeps every question
+// of the one before (survey.CheckUpgrade), so responses of every version
+// fit, and a question a version does not ask stays blank in its rows.
 func WriteResponsesXLSX(w io.Writer, responses []survey.Response, ents map[string]survey.Enterprise, forms *survey.FormSet) error {
 	b := newBook()
 	first := true
@@ -371,13 +376,32 @@ func WriteResponsesXLSX(w io.Writer, responses []survey.Response, ents map[strin
 		formID survey.FormKind
 		sheet  string
 	}{{survey.RespondentWorker, survey.FormWorkerQuestionnaire, "职工问卷"}, {survey.RespondentManager, survey.FormEnterpriseQuestionnaire, "企业经营者问卷"}} {
-		form, ok := forms.Latest(string(k.formID))
-		if !ok {
-			return fmt.Errorf("write responses xlsx: no %s form", k.formID)
+		ids := []string{string(k.formID)}
+		for _, r := range responses {
+			if r.Kind == k.kind && !slices.Contains(ids, r.FormID) {
+				ids = append(ids, r.FormID)
+			}
 		}
-		cols, _ := answerColumns(form.Fields)
-		heads := []string{"问卷编号", "企业名称", "所属区市", "日期"}
-		widths := []float64{38, 30, 10, 12}
+		var cols []*survey.Field
+		seen := map[string]bool{}
+		for i, id := range ids {
+			form, ok := forms.Latest(id)
+			if !ok {
+				if i == 0 {
+					return fmt.Errorf("write responses xlsx: no %s form", k.formID)
+				}
+				continue // answers of an unknown form: their columns cannot be named
+			}
+			c, _ := answerColumns(form.Fields)
+			for _, fd := range c {
+				if !seen[fd.Name] {
+					seen[fd.Name] = true
+					cols = append(cols, fd)
+				}
+			}
+		}
+		heads := []string{"问卷编号", "企业名称", "所属区市", "日期", "问卷版本"}
+		widths := []float64{38, 30, 10, 12, 10}
 		for _, c := range cols {
 			heads = append(heads, c.Label)
 			if c.Type == survey.TypeTextarea || c.Type == survey.TypeText {
@@ -392,7 +416,11 @@ func WriteResponsesXLSX(w io.Writer, responses []survey.Response, ents map[strin
 				continue
 			}
 			e := ents[r.EnterpriseID]
-			row := []any{r.ID, e.Name, e.District, day(r.Date)}
+			version := fmt.Sprintf("第 %d 版", r.FormVersion)
+			if r.FormID != string(k.formID) {
+				version = r.FormID + " " + version
+			}
+			row := []any{r.ID, e.Name, e.District, day(r.Date), version}
 			for _, c := range cols {
 				row = append(row, cellOf(c, r.Answers[c.Name]))
 			}

@@ -127,7 +127,7 @@ func TestWriteVisitsXLSX(t *testing.T) {
 
 func TestWriteResponsesXLSX(t *testing.T) {
 	rs := []survey.Response{
-		{ID: "r1", EnterpriseID: "ent-1", Kind: survey.RespondentWorker, Date: "2020-04-15", Answers: survey.Answers{"awareness": "very", "participated": "yes", "sat_overall": "5"}},
+		{ID: "r1", EnterpriseID: "ent-1", Kind: survey.RespondentWorker, FormID: "worker_questionnaire", FormVersion: 1, Date: "2020-04-15", Answers: survey.Answers{"awareness": "very", "participated": "yes", "sat_overall": "5"}},
 		{ID: "r2", EnterpriseID: "ent-1", Kind: survey.RespondentWorker, Date: "2020-04-15", Answers: survey.Answers{"awareness": "no", "participated": "no", "sat_overall": "2"}},
 		{ID: "r3", EnterpriseID: "ent-2", Kind: survey.RespondentManager, Date: "2020-04-16", Answers: survey.Answers{"rec_bargaining": "5", "rec_service": "4"}},
 	}
@@ -138,7 +138,8 @@ func TestWriteResponsesXLSX(t *testing.T) {
 	f := openBook(t, buf.Bytes())
 	cellIs(t, f, "职工问卷", "B2", "青岛海川精密机械有限公司")
 	cellIs(t, f, "职工问卷", "D2", "2020-04-15")
-	cellIs(t, f, "职工问卷", "E2", "非常了解")
+	cellIs(t, f, "职工问卷", "E2", "第 1 版")
+	cellIs(t, f, "职工问卷", "F2", "非常了解")
 	cellIs(t, f, "企业经营者问卷", "B2", "崂山快递服务站")
 	cellIs(t, f, "按企业统计", "A3", "青岛海川精密机械有限公司")
 	cellIs(t, f, "按企业统计", "F3", "50.0%")
