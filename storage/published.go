@@ -225,33 +225,65 @@ func scanPublishedCampaign(row *sql.Row) (*PublishedCampaignInfo, error) {
 }
 
 // CollectAnswers adds to census the answers of every visit and response
-// (their current versions) filled on any version of form formID, inside
-// the transaction, so a check made with it guards the publication it
-// precedes.
-func (tx *Tx) CollectAnswers(formID string, census *survey.AnswerCensus) error {
-	rows, err := tx.tx.QueryContext(tx.ctx, `
-		SELECT r.body FROM responses r JOIN versions v ON v.version_id = r.version_id WHERE v.form_id = ?
+// filled on any version of form formID, as their current versions are,
+// reading outside any write transaction (a publication's check of 100,000
+// responses would otherwise hold the write lock for seconds). It returns
+// the arrival number (versions.seq) it read through: the publishing
+// transaction then adds what arrived after it with CollectAnswersAfter,
+// so nothing stored before the publication escapes the check. A record
+// edited in between is counted in both, which can only refuse more.
+func (db *DB) CollectAnswers(ctx context.Context, formID string, census *survey.AnswerCensus) (through int64, err error) {
+	if err := db.read.QueryRowContext(ctx, `SELECT ifnull(max(seq), 0) FROM versions`).Scan(&through); err != nil {
+		return 0, fmt.Errorf("collect answers: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, `
+		SELECT json_extract(r.body, '$.answers') FROM responses r JOIN versions v ON v.version_id = r.version_id WHERE v.form_id = ? AND v.seq <= ?
 		UNION ALL
-		SELECT x.body FROM visits x JOIN versions v ON v.version_id = x.version_id WHERE v.form_id = ?`, formID, formID)
+		SELECT json_extract(x.body, '$.answers') FROM visits x JOIN versions v ON v.version_id = x.version_id WHERE v.form_id = ? AND v.seq <= ?`,
+		formID, through, formID, through)
+	if err != nil {
+		return 0, fmt.Errorf("collect answers: %w", err)
+	}
+	return through, scanAnswers(rows, census)
+}
+
+// CollectAnswersAfter adds to census, inside the transaction, the answers
+// of the visits and responses of form formID whose current version arrived
+// after seq after (0: all of them).
+func (tx *Tx) CollectAnswersAfter(formID string, census *survey.AnswerCensus, after int64) error {
+	// From the few versions that arrived since, by arrival number (the
+	// table's primary key), to their records: not a scan of every record.
+	rows, err := tx.tx.QueryContext(tx.ctx, `
+		SELECT json_extract(r.body, '$.answers') FROM versions v CROSS JOIN responses r ON r.id = v.record_id AND r.version_id = v.version_id
+		WHERE v.seq > ? AND v.form_id = ?
+		UNION ALL
+		SELECT json_extract(x.body, '$.answers') FROM versions v CROSS JOIN visits x ON x.id = v.record_id AND x.version_id = v.version_id
+		WHERE v.seq > ? AND v.form_id = ?`, after, formID, after, formID)
 	if err != nil {
 		return fmt.Errorf("collect answers: %w", err)
 	}
+	return scanAnswers(rows, census)
+}
+
+func scanAnswers(rows *sql.Rows, census *survey.AnswerCensus) error {
 	defer rows.Close()
-	var rec struct {
-		Answers survey.Answers `json:"answers"`
-	}
 	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
+		var answers sql.NullString
+		if err := rows.Scan(&answers); err != nil {
 			return fmt.Errorf("collect answers: %w", err)
 		}
-		rec.Answers = nil
-		if err := json.Unmarshal(body, &rec); err != nil {
+		if !answers.Valid {
+			census.Add(nil)
+			continue
+		}
+		if err := census.AddJSON([]byte(answers.String)); err != nil {
 			return fmt.Errorf("collect answers: %w", err)
 		}
-		census.Add(rec.Answers)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("collect answers: %w", err)
+	}
+	return nil
 }
 
 // ResponseVersions counts the questionnaire responses by the form version

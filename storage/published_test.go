@@ -218,24 +218,32 @@ func TestCollectAnswersAndResponseVersions(t *testing.T) {
 		}
 	}
 	census := survey.NewAnswerCensus(workerV2(t))
-	if err := db.Update(ctx, func(tx *Tx) error { return tx.CollectAnswers("worker_questionnaire", census) }); err != nil {
+	through, err := db.CollectAnswers(ctx, "worker_questionnaire", census)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if census.Records != 2 {
-		t.Errorf("census of worker_questionnaire has %d records, want 2", census.Records)
+	// What arrives after the read is added inside the transaction.
+	if _, err := db.AddResponse(ctx, survey.Response{EnterpriseID: e.ID, FormID: "worker_questionnaire", FormVersion: 1, Answers: survey.Answers{"late_q": "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(ctx, func(tx *Tx) error { return tx.CollectAnswersAfter("worker_questionnaire", census, through) }); err != nil {
+		t.Fatal(err)
+	}
+	if census.Records != 3 {
+		t.Errorf("census of worker_questionnaire has %d records, want 3", census.Records)
 	}
 	var msgs []string
 	for _, p := range census.Problems() {
 		msgs = append(msgs, p.Message)
 	}
-	if got := strings.Join(msgs, "\n"); !strings.Contains(got, "old_q") || !strings.Contains(got, "选了 little") || strings.Contains(got, "gone") {
+	if got := strings.Join(msgs, "\n"); !strings.Contains(got, "old_q") || !strings.Contains(got, "late_q") || !strings.Contains(got, "选了 little") || strings.Contains(got, "gone") {
 		t.Errorf("census problems:\n%s", got)
 	}
 	counts, err := db.ResponseVersions(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[survey.FormRef]int{{ID: "worker_questionnaire", Version: 1}: 1, {ID: "worker_questionnaire", Version: 2}: 1, {ID: "enterprise_questionnaire", Version: 1}: 1}
+	want := map[survey.FormRef]int{{ID: "worker_questionnaire", Version: 1}: 2, {ID: "worker_questionnaire", Version: 2}: 1, {ID: "enterprise_questionnaire", Version: 1}: 1}
 	if len(counts) != len(want) {
 		t.Errorf("ResponseVersions = %v", counts)
 	}

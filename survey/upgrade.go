@@ -1,6 +1,8 @@
 package survey
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -247,18 +249,107 @@ func (c *AnswerCensus) add(a map[string]any, prefix string) {
 		if shape != "" {
 			k.shapes[shape]++
 		}
-		if s, ok := c.next.byKey[key]; ok && s.field.Type.isSelect() {
-			for _, val := range values {
-				if val == "" {
-					continue
-				}
-				if _, seen := k.values[val]; !seen && len(k.values) >= maxCensusValues {
-					k.overflow = true
-					continue
-				}
-				k.values[val]++
+		c.countValues(k, key, values)
+	}
+}
+
+// AddJSON counts the answers of one record given as the JSON object of
+// its answers, without decoding what the census does not look at (free
+// text, numbers): a publication checks every stored record inside a write
+// transaction, so this is the path that must be quick.
+func (c *AnswerCensus) AddJSON(answers []byte) error {
+	var a map[string]json.RawMessage
+	if err := json.Unmarshal(answers, &a); err != nil {
+		return err
+	}
+	c.Records++
+	return c.addRaw(a, "")
+}
+
+func (c *AnswerCensus) addRaw(a map[string]json.RawMessage, prefix string) error {
+	for name, raw := range a {
+		key := prefix + name
+		k := c.keys[key]
+		if k == nil {
+			if len(c.keys) >= 4096 {
+				continue
 			}
+			k = &censusKey{shapes: map[string]int{}, values: map[string]int{}}
+			c.keys[key] = k
+			c.order = append(c.order, key)
 		}
+		k.records++
+		raw = bytes.TrimLeft(raw, " \t\r\n")
+		s, known := c.next.byKey[key]
+		isSelect := known && s.field.Type.isSelect()
+		var values []string
+		shape := "value"
+		switch {
+		case len(raw) == 0:
+			shape = ""
+		case raw[0] == '"':
+			if isSelect {
+				var v string
+				if err := json.Unmarshal(raw, &v); err != nil {
+					return err
+				}
+				values = []string{v}
+			}
+		case raw[0] == '[':
+			var items []json.RawMessage
+			if err := json.Unmarshal(raw, &items); err != nil {
+				return err
+			}
+			shape = "list"
+			if len(items) == 0 {
+				shape = "" // an empty list fits a select_multiple and a repeat
+			}
+			for _, it := range items {
+				it = bytes.TrimLeft(it, " \t\r\n")
+				if len(it) > 0 && it[0] == '{' {
+					shape = "items"
+					var sub map[string]json.RawMessage
+					if err := json.Unmarshal(it, &sub); err != nil {
+						return err
+					}
+					if err := c.addRaw(sub, key+"/"); err != nil {
+						return err
+					}
+					continue
+				}
+				if isSelect && len(it) > 0 && it[0] == '"' {
+					var v string
+					if err := json.Unmarshal(it, &v); err != nil {
+						return err
+					}
+					values = append(values, v)
+				}
+			}
+		case string(raw) == "null":
+			shape = ""
+		}
+		if shape != "" {
+			k.shapes[shape]++
+		}
+		c.countValues(k, key, values)
+	}
+	return nil
+}
+
+// countValues counts the choice values of a select field's answer.
+func (c *AnswerCensus) countValues(k *censusKey, key string, values []string) {
+	if s, ok := c.next.byKey[key]; !ok || !s.field.Type.isSelect() {
+		return
+	}
+	for _, val := range values {
+		if val == "" {
+			continue
+		}
+		if _, seen := k.values[val]; !seen && len(k.values) >= maxCensusValues {
+			k.overflow = true
+			continue
+		}
+		k.values[val]++
 	}
 }
 

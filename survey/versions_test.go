@@ -1,6 +1,8 @@
 package survey
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -221,5 +223,33 @@ func TestRateNotesAcrossVersions(t *testing.T) {
 	}
 	if qs[1].Label != "对劳动保护和安全生产措施的满意度" {
 		t.Errorf("sat_protection is labelled %q, want the newest wording", qs[1].Label)
+	}
+}
+
+// AddJSON (the stored answers as JSON, decoded only where the census
+// looks) finds exactly what Add finds.
+func TestAnswerCensusJSONMatchesDecoded(t *testing.T) {
+	visit, _ := shippedForms(t).Get("visit", 1)
+	records := []Answers{
+		{"awareness": "little", "retired_q": "x", "participated": []any{"yes"}, "help_most": "pets", "comment": "食堂"},
+		{"demands": []any{map[string]any{"demand_category": "wages", "gone": "x"}, map[string]any{"demand_category": "nope"}}},
+		{"partner_departments": []any{"hrss", "zoo"}, "workers_total": "12", "demands": []any{}, "x": nil},
+		{"difficulties": "orders", "demands": "not a list"},
+	}
+	for _, f := range []*Form{workerV2(t), visit} {
+		a, b := NewAnswerCensus(f), NewAnswerCensus(f)
+		for _, r := range records {
+			a.Add(r)
+			j, _ := json.Marshal(r)
+			if err := b.AddJSON(j); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, want := fmt.Sprint(b.Problems()), fmt.Sprint(a.Problems()); got != want || b.Records != a.Records {
+			t.Errorf("%s: AddJSON found\n%s\nAdd found\n%s", f.ID, got, want)
+		}
+	}
+	if err := NewAnswerCensus(visit).AddJSON([]byte(`{"a":`)); err == nil {
+		t.Error("broken JSON accepted")
 	}
 }

@@ -10,9 +10,11 @@ package district
 // in force (survey.CheckUpgrade: higher version, same kind, nothing
 // removed, no type changed, no option deleted) and keeps readable every
 // answer actually stored here (survey.AnswerCensus over the current
-// versions of the visits and responses filled on that form). Both checks
-// and the write happen in one write transaction, so nothing another
-// process stores in between escapes them. When the campaign uses the form,
+// versions of the visits and responses filled on that form). The bulk of
+// the stored answers is read before the write transaction (100,000
+// responses take seconds, and uploads would wait for the lock); inside it
+// the check adds every record that arrived since, runs CheckUpgrade and
+// writes, so nothing another process stores in between escapes it. When the campaign uses the form,
 // it moves to the new version in the same transaction: the campaign always
 // names the versions laptops use for new records.
 
@@ -111,10 +113,15 @@ func (fc FormCheck) Problems() []survey.Problem {
 // change, without writing anything (the preview; PublishForm checks again
 // when it publishes).
 func (d *District) CheckForm(ctx context.Context, f *survey.Form) (FormCheck, error) {
+	census := survey.NewAnswerCensus(f)
+	through, err := d.db.CollectAnswers(ctx, f.ID, census)
+	if err != nil {
+		return FormCheck{}, d.fail(err, "check form")
+	}
 	var fc FormCheck
-	err := d.db.Update(ctx, func(tx *storage.Tx) error {
+	err = d.db.Update(ctx, func(tx *storage.Tx) error {
 		var err error
-		fc, err = checkFormTx(tx, f)
+		fc, err = checkFormTx(tx, f, census, through)
 		return errRollback(err)
 	})
 	if err != nil && err != errReadOnly {
@@ -134,8 +141,10 @@ func errRollback(err error) error {
 	return errReadOnly
 }
 
-// checkFormTx runs every publication check of f inside tx.
-func checkFormTx(tx *storage.Tx, f *survey.Form) (FormCheck, error) {
+// checkFormTx runs every publication check of f inside tx. census holds
+// the stored answers read before the transaction, through arrival number
+// through; what arrived since is added here.
+func checkFormTx(tx *storage.Tx, f *survey.Form, census *survey.AnswerCensus, through int64) (FormCheck, error) {
 	fc := FormCheck{Form: f}
 	forms, camp, err := tx.Registry()
 	if err != nil {
@@ -148,8 +157,7 @@ func checkFormTx(tx *storage.Tx, f *survey.Form) (FormCheck, error) {
 		fc.Upgrade = append(fc.Upgrade, survey.Problem{Path: "kind", Field: "kind", Property: "kind",
 			Message: "新表单必须写明类别 (kind)：visit、worker_questionnaire 或 enterprise_questionnaire"})
 	}
-	census := survey.NewAnswerCensus(f)
-	if err := tx.CollectAnswers(f.ID, census); err != nil {
+	if err := tx.CollectAnswersAfter(f.ID, census, through); err != nil {
 		return fc, err
 	}
 	fc.Collected = census.Records
@@ -176,8 +184,15 @@ func (d *District) PublishForm(ctx context.Context, f *survey.Form, by, source s
 		return res, errorf(CodeInvalidArgument, "请说明是谁发布的")
 	}
 	what := fmt.Sprintf("表单 %s 第 %d 版", f.ID, f.Version)
-	err := d.db.Update(ctx, func(tx *storage.Tx) error {
-		fc, err := checkFormTx(tx, f)
+	// The stored answers are read first, outside the write lock; the
+	// transaction adds what arrived since.
+	census := survey.NewAnswerCensus(f)
+	through, err := d.db.CollectAnswers(ctx, f.ID, census)
+	if err != nil {
+		return res, d.fail(err, "publish form")
+	}
+	err = d.db.Update(ctx, func(tx *storage.Tx) error {
+		fc, err := checkFormTx(tx, f, census, through)
 		if err != nil {
 			return err
 		}
