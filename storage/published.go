@@ -289,19 +289,32 @@ func scanAnswers(rows *sql.Rows, census *survey.AnswerCensus) error {
 // ResponseVersions counts the questionnaire responses by the form version
 // they were filled on.
 func (db *DB) ResponseVersions(ctx context.Context) (map[survey.FormRef]int, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT v.form_id, v.form_version, count(*) FROM responses r JOIN versions v ON v.version_id = r.version_id GROUP BY 1, 2`)
+	counts, _, err := db.ResponseVersionsAfter(ctx, 0)
+	return counts, err
+}
+
+// ResponseVersionsAfter counts, by form version, the responses stored
+// after arrival number after (versions.seq), and returns the last one
+// counted (after when none). Responses are create-only, one version each,
+// so a caller that keeps the counts adds only what arrived since, reading
+// the versions table's primary key range instead of every response.
+func (db *DB) ResponseVersionsAfter(ctx context.Context, after int64) (map[survey.FormRef]int, int64, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT form_id, form_version, count(*), max(seq) FROM versions WHERE seq > ? AND kind = 'response' GROUP BY 1, 2`, after)
 	if err != nil {
-		return nil, fmt.Errorf("response versions: %w", err)
+		return nil, after, fmt.Errorf("response versions: %w", err)
 	}
 	defer rows.Close()
 	out := map[survey.FormRef]int{}
+	last := after
 	for rows.Next() {
 		var ref survey.FormRef
 		var n int
-		if err := rows.Scan(&ref.ID, &ref.Version, &n); err != nil {
-			return nil, fmt.Errorf("response versions: %w", err)
+		var seq int64
+		if err := rows.Scan(&ref.ID, &ref.Version, &n, &seq); err != nil {
+			return nil, after, fmt.Errorf("response versions: %w", err)
 		}
 		out[ref] = n
+		last = max(last, seq)
 	}
-	return out, rows.Err()
+	return out, last, rows.Err()
 }

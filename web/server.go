@@ -67,6 +67,7 @@ type Server struct {
 	bg       gosync.WaitGroup
 
 	figCache  figureCache
+	verCache  versionCache // h_stats_versions.go
 	progCache progressCache
 }
 
