@@ -194,6 +194,18 @@ func TestPublishFormRefusals(t *testing.T) {
 	if _, err := d.PublishForm(ctx, v2, "王主任", ""); err == nil || !strings.Contains(err.Error(), "新版本号 2 必须大于当前版本号 2") {
 		t.Errorf("publishing version 2 twice: %v", err)
 	}
+	// A version lower than the one in force (the old workbook uploaded
+	// again by mistake) is refused, and nothing changes.
+	before = dump(t, d)
+	if _, err := d.PublishForm(ctx, v1, "王主任", ""); err == nil || !strings.Contains(err.Error(), "新版本号 1 必须大于当前版本号 2") {
+		t.Errorf("publishing version 1 over version 2: %v", err)
+	}
+	if dump(t, d) != before {
+		t.Error("publishing a lower version changed the database")
+	}
+	if c, err := d.Campaign(ctx); err != nil || c.Forms.Worker.Version != 2 {
+		t.Errorf("campaign after refusing a lower version: worker v%d, %v", c.Forms.Worker.Version, err)
+	}
 }
 
 func TestPublishCampaign(t *testing.T) {
