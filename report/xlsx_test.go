@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -176,6 +177,87 @@ func libreCSV(t *testing.T, data []byte, want []string) {
 	for _, w := range want {
 		if !strings.Contains(string(csv), w) {
 			t.Errorf("LibreOffice CSV lacks %q:\n%s", w, csv)
+		}
+	}
+}
+
+// Visits on two versions of the visit form in one workbook: the columns
+// are the newest version's (its wording, its new question); a visit keeps
+// the answers of its own version, and a question its version does not ask
+// stays blank in its row.
+func TestWriteVisitsXLSXTwoVersions(t *testing.T) {
+	v1, _ := formSet(t).Latest("visit")
+	raw, err := json.Marshal(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var next survey.Form
+	if err := json.Unmarshal(raw, &next); err != nil {
+		t.Fatal(err)
+	}
+	next.Version = v1.Version + 1
+	next.Fields[0].Fields = append(next.Fields[0].Fields, survey.Field{Name: "visit_mode_note", Type: survey.TypeText, Label: "走访方式说明"})
+	for i := range next.Fields {
+		for j := range next.Fields[i].Fields {
+			if fd := &next.Fields[i].Fields[j]; fd.Name == "resumption_state" {
+				fd.Label = "生产经营状态"
+			}
+		}
+	}
+	raw, _ = json.Marshal(&next)
+	v2, err := survey.ParseForm(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := survey.CheckUpgrade(v1, v2); len(ps) > 0 {
+		t.Fatalf("version 2 is not an upgrade: %v", ps)
+	}
+	fs := survey.NewFormSet(v1, v2)
+
+	old := survey.Visit{ID: "v-old", EnterpriseID: "ent-1", FormID: v1.ID, FormVersion: v1.Version, Status: survey.VisitFinalized,
+		Answers: survey.SampleVisitAnswers("2020-04-15", 1)}
+	newer := survey.Visit{ID: "v-new", EnterpriseID: "ent-2", FormID: v2.ID, FormVersion: v2.Version, Status: survey.VisitDraft,
+		Answers: survey.SampleVisitAnswers("2020-04-16", 1)}
+	newer.Answers["visit_mode_note"] = "企业负责人在外地，视频连线"
+	old.Answers["visit_mode_note"] = "不应导出：第 1 版没有这道题"
+	var buf bytes.Buffer
+	if err := WriteVisitsXLSX(&buf, []survey.Visit{old, newer}, testEnts, fs, testToday); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := openBook(t, buf.Bytes()).GetRows("走访记录")
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("rows = %d, %v; want header + 2", len(rows), err)
+	}
+	col := func(head string) int {
+		for i, h := range rows[0] {
+			if h == head {
+				return i
+			}
+		}
+		t.Fatalf("no column %q in %v", head, rows[0])
+		return -1
+	}
+	cell := func(row []string, i int) string {
+		if i < len(row) {
+			return row[i]
+		}
+		return ""
+	}
+	for _, h := range rows[0] {
+		if h == "复工复产状态" {
+			t.Errorf("the workbook keeps the wording version 2 dropped: %v", rows[0])
+		}
+	}
+	ver, state, note := col("表单版本"), col("生产经营状态"), col("走访方式说明")
+	for _, c := range []struct {
+		row              []string
+		ver, state, note string
+	}{
+		{rows[1], "visit v1", "部分复工", ""},
+		{rows[2], "visit v2", "部分复工", "企业负责人在外地，视频连线"},
+	} {
+		if got := [3]string{cell(c.row, ver), cell(c.row, state), cell(c.row, note)}; got != [3]string{c.ver, c.state, c.note} {
+			t.Errorf("row %s: 表单版本, 生产经营状态, 走访方式说明 = %q, want %q", c.row[0], got, [3]string{c.ver, c.state, c.note})
 		}
 	}
 }
