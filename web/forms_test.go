@@ -220,7 +220,7 @@ func TestPublishFormRefusesBadInput(t *testing.T) {
 		data []byte
 		want []string
 	}{
-		{"broken workbook", "坏文件.xlsx", []byte("PK\x03\x04 这不是工作簿"), []string{"坏文件.xlsx"}},
+		{"broken workbook", "坏文件.xlsx", []byte("PK\x03\x04 这不是工作簿"), []string{"坏文件.xlsx", "无法读取 Excel 文件：文件不是 .xlsx 格式或已损坏"}},
 		{"not a form file", "名录.csv", []byte("企业名称,统一社会信用代码\n"), []string{"请上传 XLSForm 工作簿（.xlsx）或表单定义文件（.json）"}},
 		{"duplicate name", "重复.xlsx", dup, []string{"survey 表第 10 行 name 列（B10）：字段名 \"sat_wages\" 与第 6 行重复"}},
 		{"cycle", "循环.xlsx", cycle, []string{"循环引用"}},
