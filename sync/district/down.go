@@ -51,16 +51,9 @@ func (d *District) ExportDown(ctx context.Context, deviceID string) ([]byte, int
 		if err != nil {
 			return fmt.Errorf("export down: device request: %w", err)
 		}
-		ids, err := unsentPublished(tx, deviceID)
-		if err != nil {
+		ids, err := unsentVersions(tx, deviceID)
+		if err != nil || len(ids) == 0 {
 			return err
-		}
-		recs, err := unsentVersions(tx, deviceID)
-		if err != nil {
-			return err
-		}
-		if ids = append(ids, recs...); len(ids) == 0 {
-			return nil
 		}
 		var p sync.Payload
 		for _, id := range ids {
@@ -102,12 +95,22 @@ func (d *District) ExportDown(ctx context.Context, deviceID string) ([]byte, int
 	return out, n, nil
 }
 
-// unsentVersions lists, in storage order, the versions a device is owed:
-// those of its records (storage decides which) not yet sent to it.
+// unsentVersions lists the versions a device is owed and has not been
+// sent: first every published form version and campaign revision, in the
+// order they were published (all devices get all of them), then those of
+// its records (storage decides which), in storage order.
 func unsentVersions(tx *storage.Tx, deviceID string) ([]string, error) {
-	all, err := tx.AssigneeVersions(deviceID)
-	if err != nil || len(all) == 0 {
-		return nil, err
+	published, err := tx.PublishedVersions()
+	if err != nil {
+		return nil, fmt.Errorf("export down: %w", err)
+	}
+	recs, err := tx.AssigneeVersions(deviceID)
+	if err != nil {
+		return nil, fmt.Errorf("export down: %w", err)
+	}
+	all := append(published, recs...)
+	if len(all) == 0 {
+		return nil, nil
 	}
 	rows, err := tx.Query(`SELECT version_id FROM district_sent WHERE device_id = ?`, deviceID)
 	if err != nil {
@@ -132,30 +135,6 @@ func unsentVersions(tx *storage.Tx, deviceID string) ([]string, error) {
 		}
 	}
 	return ids, nil
-}
-
-// unsentPublished lists, in the order they were published, the form and
-// campaign versions the device has not been sent: every device receives
-// every one, before the records of the same bundle.
-func unsentPublished(tx *storage.Tx, deviceID string) ([]string, error) {
-	rows, err := tx.Query(`
-		SELECT v.version_id FROM versions v
-		WHERE v.record_id IN (SELECT id FROM published_forms UNION ALL SELECT id FROM published_campaign)
-		  AND NOT EXISTS (SELECT 1 FROM district_sent s WHERE s.device_id = ? AND s.version_id = v.version_id)
-		ORDER BY v.seq`, deviceID)
-	if err != nil {
-		return nil, fmt.Errorf("export down: published: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("export down: published: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // DownInfo describes a down bundle the district sealed for a device.
