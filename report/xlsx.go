@@ -288,7 +288,7 @@ func WriteVisitsXLSX(w io.Writer, visits []survey.Visit, ents map[string]survey.
 		if !v.UpdatedAt.IsZero() {
 			updated = dateTimeCell(v.UpdatedAt.In(today.Location()))
 		}
-		row := []any{v.ID, e.Name, e.USCC, e.District, v.Status.Label(), v.Investigator, fmt.Sprintf("%s v%d", v.FormID, v.FormVersion), signer, signDate, updated}
+		row := []any{v.ID, e.Name, e.USCC, e.District, v.Status.Label(), v.Investigator, fmt.Sprintf("第 %d 版", v.FormVersion), signer, signDate, updated}
 		for _, c := range cols {
 			fd := vf.Lookup(c.Name)
 			if fd == nil {

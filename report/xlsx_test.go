@@ -253,8 +253,8 @@ func TestWriteVisitsXLSXTwoVersions(t *testing.T) {
 		row              []string
 		ver, state, note string
 	}{
-		{rows[1], "visit v1", "部分复工", ""},
-		{rows[2], "visit v2", "部分复工", "企业负责人在外地，视频连线"},
+		{rows[1], "第 1 版", "部分复工", ""},
+		{rows[2], "第 2 版", "部分复工", "企业负责人在外地，视频连线"},
 	} {
 		if got := [3]string{cell(c.row, ver), cell(c.row, state), cell(c.row, note)}; got != [3]string{c.ver, c.state, c.note} {
 			t.Errorf("row %s: 表单版本, 生产经营状态, 走访方式说明 = %q, want %q", c.row[0], got, [3]string{c.ver, c.state, c.note})
