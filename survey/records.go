@@ -156,13 +156,71 @@ type LedgerItem struct {
 	Status          LedgerStatus `json:"status"`
 	Owner           string       `json:"owner"`
 	Deadline        string       `json:"deadline,omitempty"` // YYYY-MM-DD
-	// Assessment is the district's 研判 result and Department the
-	// department responsible for solving the problem; district staff set
-	// both in the workbench and they travel down with the item.
-	Assessment string     `json:"assessment,omitempty"`
-	Department string     `json:"department,omitempty"`
-	Log        []FollowUp `json:"log,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
+	// Assessment is the district's 研判 result, Department the department
+	// responsible for solving the problem and Route how it is to be
+	// handled; AssessedBy and AssessedAt say who decided and when. Only the
+	// district sets them (the district refuses a laptop's version that
+	// changes them); they travel down with the item. See AssessmentFields.
+	Assessment string        `json:"assessment,omitempty"`
+	Department string        `json:"department,omitempty"`
+	Route      HandlingRoute `json:"route,omitempty"`
+	AssessedBy string        `json:"assessed_by,omitempty"`
+	AssessedAt time.Time     `json:"assessed_at,omitzero"`
+	Log        []FollowUp    `json:"log,omitempty"`
+	CreatedAt  time.Time     `json:"created_at"`
+}
+
+// HandlingRoute is how the district decides a ledger problem is to be
+// handled (五、实施步骤: 先企业内部调解 → 上级工会). The string values are
+// stored; never rename one.
+type HandlingRoute string
+
+// Handling routes, in the order disputes escalate.
+const (
+	RouteInternal   HandlingRoute = "internal"   // 企业内部协商
+	RouteCollective HandlingRoute = "collective" // 集体协商
+	RouteLegalAid   HandlingRoute = "legal_aid"  // 法律援助
+	RouteEscalate   HandlingRoute = "escalate"   // 上报上级工会
+)
+
+// HandlingRoutes lists every route in display order.
+var HandlingRoutes = []HandlingRoute{RouteInternal, RouteCollective, RouteLegalAid, RouteEscalate}
+
+// Label returns the Chinese name of the route ("" for none).
+func (r HandlingRoute) Label() string {
+	switch r {
+	case RouteInternal:
+		return "企业内部协商"
+	case RouteCollective:
+		return "集体协商"
+	case RouteLegalAid:
+		return "法律援助"
+	case RouteEscalate:
+		return "上报上级工会"
+	}
+	return string(r)
+}
+
+// Valid reports whether r is empty or one of HandlingRoutes.
+func (r HandlingRoute) Valid() bool {
+	if r == "" {
+		return true
+	}
+	for _, x := range HandlingRoutes {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// AssessmentFields are the JSON members of a ledger item that only the
+// district writes (its 研判).
+var AssessmentFields = []string{"assessment", "department", "route", "assessed_by", "assessed_at"}
+
+// Assessed reports whether the district has recorded a 研判 for the item.
+func (l LedgerItem) Assessed() bool {
+	return l.Assessment != "" || l.Department != "" || l.Route != "" || !l.AssessedAt.IsZero()
 }
 
 // Overdue reports whether the item is open and past its deadline on day today.
@@ -193,6 +251,7 @@ const (
 	// KindCampaign is the campaign configuration the district published;
 	// each revision is a new version of one record.
 	KindCampaign RecordKind = "campaign"
+	// KindReview (review.go) is the district's review of a visit.
 )
 
 // DistrictOnly reports whether records of kind k are written by the
@@ -203,7 +262,7 @@ func (k RecordKind) DistrictOnly() bool { return k == KindForm || k == KindCampa
 // synchronised. An edit never changes a version; it creates a new one whose
 // Parents name the version(s) it replaces (two or more parents resolve a
 // conflict). The payload is the JSON of the record (Enterprise, Visit,
-// Response, LedgerItem, PublishedForm or PublishedCampaign, by Kind).
+// Response, LedgerItem, PublishedForm, PublishedCampaign or Review, by Kind).
 type Version struct {
 	RecordID    string     `json:"record_id"`
 	VersionID   string     `json:"version_id"`
