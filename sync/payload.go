@@ -29,8 +29,8 @@ type Attachment struct {
 
 // Payload is what a bundle carries, sealed. Up bundles carry the versions a
 // laptop made; down bundles carry roster entries, assignments, ledger
-// follow-ups and published forms and campaign from the district, also as
-// versions.
+// follow-ups, published forms and campaign, the district's 研判 and reviews,
+// also as versions.
 type Payload struct {
 	Versions    []survey.Version
 	Attachments []Attachment
@@ -317,7 +317,7 @@ func validateVersion(v survey.Version) error {
 		}
 	}
 	switch v.Kind {
-	case survey.KindEnterprise, survey.KindVisit, survey.KindResponse, survey.KindLedger:
+	case survey.KindEnterprise, survey.KindVisit, survey.KindResponse, survey.KindLedger, survey.KindReview:
 	case survey.KindForm, survey.KindCampaign:
 	default:
 		return errf(ErrInvalidRecord, "记录 %s 的类型 %q 未知", v.RecordID, v.Kind)
@@ -335,6 +335,9 @@ func validateVersion(v survey.Version) error {
 	if v.Kind.DistrictOnly() && v.Deleted {
 		return errf(ErrInvalidRecord, "已发布的表单和活动配置 %s 不能删除", v.RecordID)
 	}
+	if v.Kind == survey.KindReview && v.Deleted {
+		return errf(ErrInvalidRecord, "审核记录 %s 不能删除", v.RecordID)
+	}
 	if v.Kind == survey.KindResponse && v.Deleted {
 		// Checked before the null payload of a deletion is let through:
 		// a response is create-only, so it is never deleted either.
@@ -349,11 +352,28 @@ func validateVersion(v survey.Version) error {
 	if id, err := topLevelID(payload); err != nil || id != v.RecordID {
 		return errf(ErrInvalidRecord, "记录 %s 的内容编号 %q 与记录编号不符", v.RecordID, id)
 	}
-	if v.Kind == survey.KindResponse {
+	switch v.Kind {
+	case survey.KindResponse:
 		return checkAnonymous(v, payload)
+	case survey.KindReview:
+		return checkReview(v, payload)
 	}
 	if v.Kind.DistrictOnly() {
 		return checkPublished(v, payload)
+	}
+	return nil
+}
+
+// checkReview enforces that a review record is exactly a survey.Review
+// whose record id derives from its visit's id, with bounded comments.
+// Who may write one (the district alone) is the district's rule.
+func checkReview(v survey.Version, payload []byte) error {
+	var r survey.Review
+	if err := strictJSON(payload, &r); err != nil {
+		return errf(ErrInvalidRecord, "审核记录 %s 的内容无效：%v", v.RecordID, err)
+	}
+	if err := r.Check(); err != nil {
+		return errf(ErrInvalidRecord, "审核记录 %s 无效：%v", v.RecordID, err)
 	}
 	return nil
 }
