@@ -317,6 +317,9 @@ type Tx struct {
 	stmts   map[string]*sql.Stmt
 	// stored counts the versions written, to tell a bulk write.
 	stored int
+	// ledgers collects the ledger items that got a version, for
+	// MergeLedgerHeads.
+	ledgers map[string]bool
 }
 
 // bulkWrite is the number of versions from which a transaction counts as

@@ -19,6 +19,15 @@ func (tx *Tx) project(recordID string) error {
 	if len(heads) == 0 {
 		return fmt.Errorf("project %s: no heads", recordID)
 	}
+	if len(heads) > 1 && heads[0].Kind == survey.KindLedger {
+		// Concurrent versions that merge field by field show merged and
+		// are not flagged (ledgermerge.go).
+		if merged, ok, err := tx.mergeLedger(recordID, heads); err != nil {
+			return err
+		} else if ok {
+			return tx.projectTip(merged, false, nil)
+		}
+	}
 	return tx.projectTip(heads[0], len(heads) > 1, nil)
 }
 
@@ -47,7 +56,13 @@ func (tx *Tx) projectTip(tip survey.Version, conflicted bool, decoded any) error
 				return err
 			}
 		}
-		return tx.exec(`DELETE FROM `+table+` WHERE id = ?`, recordID)
+		if err := tx.exec(`DELETE FROM `+table+` WHERE id = ?`, recordID); err != nil {
+			return err
+		}
+		if tip.Kind == survey.KindVisit {
+			return tx.refreshReviewState(recordID)
+		}
+		return nil
 	}
 	bad := func(err error) error {
 		return &Error{Code: "invalid_version", Message: fmt.Sprintf("记录 %s 的内容无法读取", recordID), Err: err}
@@ -83,9 +98,14 @@ func (tx *Tx) projectTip(tip survey.Version, conflicted bool, decoded any) error
 			return bad(err)
 		}
 		visitDate, _ := v.Answers.VisitDate.(string)
-		return tx.exec(`INSERT OR REPLACE INTO visits (id, version_id, enterprise_id, status, updated, conflict, body, visit_date, investigator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if err := tx.exec(`INSERT OR REPLACE INTO visits (id, version_id, enterprise_id, status, updated, conflict, body, visit_date, investigator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			recordID, tip.VersionID, v.EnterpriseID, string(v.Status), v.UpdatedAt.UTC().Format(time.RFC3339Nano), conflict, []byte(tip.Payload),
-			visitDate, v.Investigator)
+			visitDate, v.Investigator); err != nil {
+			return err
+		}
+		return tx.refreshReviewState(recordID)
+	case survey.KindReview:
+		return tx.projectReview(tip, conflict)
 	case survey.KindResponse:
 		var r survey.Response
 		if err := json.Unmarshal(tip.Payload, &r); err != nil {
@@ -124,6 +144,7 @@ var projectionTable = map[survey.RecordKind]string{
 	survey.KindVisit:      "visits",
 	survey.KindResponse:   "responses",
 	survey.KindLedger:     "ledger_items",
+	survey.KindReview:     "reviews",
 }
 
 // answerText is a text answer, "" when unanswered or not text (a

@@ -477,6 +477,12 @@ func (tx *Tx) apply(v survey.Version, local, fresh bool, decoded any) error {
 		return fmt.Errorf("store version %s: %w", v.VersionID, err)
 	}
 	tx.stored++
+	if v.Kind == survey.KindLedger {
+		if tx.ledgers == nil {
+			tx.ledgers = map[string]bool{}
+		}
+		tx.ledgers[v.RecordID] = true
+	}
 	for _, p := range v.Parents {
 		if err := tx.exec(`DELETE FROM heads WHERE record_id = ? AND version_id = ?`, v.RecordID, p); err != nil {
 			return fmt.Errorf("move heads: %w", err)
@@ -557,6 +563,19 @@ func (tx *Tx) createVersion(kind survey.RecordKind, recordID string, formID stri
 			// clock stepped back.
 			if !v.Created.After(heads[0].Created) {
 				v.Created = heads[0].Created.Add(time.Microsecond)
+			}
+		}
+		if len(heads) > 1 && kind == survey.KindLedger {
+			// The caller edited the merged item it was shown (project):
+			// the edit carries the merge, so it names every head.
+			if _, ok, err := tx.mergeLedger(recordID, heads); err != nil {
+				return v, err
+			} else if ok {
+				v.Parents = v.Parents[:0]
+				for _, h := range heads {
+					v.Parents = append(v.Parents, h.VersionID)
+					v.Created = survey.MergedAt(v.Created, h.Created)
+				}
 			}
 		}
 	}
