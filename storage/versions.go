@@ -208,20 +208,43 @@ func (db *DB) OutboxCount(ctx context.Context, afterSeq int64) (int, error) {
 	return n, nil
 }
 
+// deviceRecords is the SQL of the ids of the records a device is sent
+// down (its one parameter, used in every line, is the device id). Each line
+// is one reason a record concerns the device; a new record kind that goes
+// down adds its line here, and ExportDown, the HTTP down fetch and the
+// workbench's download all carry it.
+var deviceRecords = []string{
+	// The enterprises assigned to it (the roster, assignments) ...
+	`SELECT id FROM enterprises WHERE assigned_to = ?`,
+	// ... their visits, ledger items and reviews, whoever made them ...
+	`SELECT id FROM visits WHERE enterprise_id IN (SELECT id FROM enterprises WHERE assigned_to = ?)`,
+	`SELECT id FROM ledger_items WHERE enterprise_id IN (SELECT id FROM enterprises WHERE assigned_to = ?)`,
+	`SELECT id FROM reviews WHERE enterprise_id IN (SELECT id FROM enterprises WHERE assigned_to = ?)`,
+	// ... the reviews of the visits it made, whatever their enterprise ...
+	`SELECT id FROM reviews WHERE visit_device = ?`,
+	// ... and every record it created (the district's 研判 of its ledger
+	// items, resolutions of its conflicts).
+	`SELECT record_id FROM versions WHERE device_id = ? AND parents = '[]' AND kind <> 'response'`,
+}
+
 // AssigneeVersions lists, in storage order, the ids of the versions of
-// the records a device works on (the enterprises assigned to it, their
-// visits and ledger items) that the device did not make itself, except
-// anonymous responses, which never go down: what a down bundle to the
-// device may carry. The caller leaves out what it has already sent.
+// the records that concern a device (deviceRecords: the enterprises
+// assigned to it, their visits, ledger items and reviews, the reviews of
+// the visits it made, every record it created) that the device did not
+// make itself, except anonymous responses, which never go down: what a
+// down bundle to the device may carry. The caller leaves out what it has
+// already sent.
 func (tx *Tx) AssigneeVersions(deviceID string) ([]string, error) {
+	args := make([]any, 0, len(deviceRecords)+1)
+	for range deviceRecords {
+		args = append(args, deviceID)
+	}
+	args = append(args, deviceID)
 	rows, err := tx.tx.QueryContext(tx.ctx, `
-		WITH mine AS (SELECT id FROM enterprises WHERE assigned_to = ?),
-		     recs AS (SELECT id FROM mine
-		              UNION SELECT id FROM ledger_items WHERE enterprise_id IN (SELECT id FROM mine)
-		              UNION SELECT id FROM visits WHERE enterprise_id IN (SELECT id FROM mine))
+		WITH recs AS (`+strings.Join(deviceRecords, "\n\t\t\tUNION ")+`)
 		SELECT v.version_id FROM versions v
 		WHERE v.record_id IN (SELECT id FROM recs) AND v.device_id <> ? AND v.kind <> 'response'
-		ORDER BY v.seq`, deviceID, deviceID)
+		ORDER BY v.seq`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("assignee versions: %w", err)
 	}

@@ -40,6 +40,14 @@ const DownRequestWindow = 10 * time.Minute
 // MaxDownRequest bounds the size of a down request file.
 const MaxDownRequest = 4 << 10
 
+// DownHeaderSeq and DownHeaderLast are the HTTP headers of the district's
+// answer to a down request: the seq of the bundle in the body, and the
+// highest down seq sealed for the device (a laptop with less asks again).
+const (
+	DownHeaderSeq  = "X-Zoufang-Down-Seq"
+	DownHeaderLast = "X-Zoufang-Down-Last"
+)
+
 func (r *DownRequest) check() error {
 	if !validUUID(r.DeviceID) {
 		return errf(ErrMalformed, "下发请求中的设备编号 %q 无效", r.DeviceID)

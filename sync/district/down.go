@@ -13,11 +13,13 @@ import (
 )
 
 // ExportDown seals the device's next down bundle: every version it has not
-// been sent and did not make itself, of the enterprises assigned to it and
-// of the visits and ledger items of those enterprises (roster, assignments,
-// ledger follow-ups, resolved conflicts), and every published form and
-// campaign revision, which all devices receive, first. Questionnaire
-// responses never go down. It returns nil when there is nothing new. The bundle is kept
+// been sent and did not make itself: every published form and campaign
+// revision, which all devices receive, first; then the versions of the
+// records that concern it (storage.Tx.AssigneeVersions: its enterprises
+// with their visits, ledger items and reviews, the reviews of the visits
+// it made, and every record it created: roster, assignments, 研判 and
+// follow-ups, resolved conflicts). Questionnaire responses never go down.
+// It returns nil when there is nothing new. The bundle is kept
 // (DownBundle) so a lost file can be sent again as the same bytes. The
 // choice of versions, the seal and every write happen in one write
 // transaction: two processes exporting for one device at once give seqs
@@ -32,67 +34,74 @@ func (d *District) ExportDown(ctx context.Context, deviceID string) ([]byte, int
 		n   int
 	)
 	err = d.db.Update(ctx, func(tx *storage.Tx) error {
-		var (
-			req, prev []byte
-			revoked   string
-			seq       uint64
-		)
-		err := tx.QueryRow(`SELECT request, revoked, down_seq, down_prev FROM district_devices WHERE id = ?`, deviceID).Scan(&req, &revoked, &seq, &prev)
-		if errors.Is(err, sql.ErrNoRows) {
-			return errorf(CodeNotFound, "设备 %s 未在本区登记", deviceID)
-		}
-		if err != nil {
-			return fmt.Errorf("export down: %w", err)
-		}
-		if revoked != "" {
-			return errorf(CodeRevoked, "设备 %s 已停用", deviceID)
-		}
-		r, err := sync.ParseEnrollRequest(req)
-		if err != nil {
-			return fmt.Errorf("export down: device request: %w", err)
-		}
-		ids, err := unsentVersions(tx, deviceID)
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		var p sync.Payload
-		for _, id := range ids {
-			v, err := tx.Version(id)
-			if err != nil {
-				return fmt.Errorf("export down: %w", err)
-			}
-			p.Versions = append(p.Versions, v)
-		}
-		h := sync.Header{Kind: sync.KindDown, DeviceID: deviceID, Seq: seq + 1, Created: d.now().UTC()}
-		copy(h.Prev[:], prev)
-		data, err := sync.Seal(h, p, keys.Signing, r.Keys.Sealing)
-		if err != nil {
-			return fmt.Errorf("export down: %w", err)
-		}
-		hash := sync.BundleHash(data)
-		for _, v := range p.Versions {
-			if _, err := tx.Exec(`INSERT OR IGNORE INTO district_sent (device_id, version_id) VALUES (?, ?)`, deviceID, v.VersionID); err != nil {
-				return fmt.Errorf("export down: %w", err)
-			}
-		}
-		res, err := tx.Exec(`UPDATE district_devices SET down_seq = ?, down_prev = ? WHERE id = ? AND down_seq = ?`, seq+1, hash[:], deviceID, seq)
-		if err != nil {
-			return fmt.Errorf("export down: %w", err)
-		}
-		if k, _ := res.RowsAffected(); k != 1 {
-			return fmt.Errorf("export down: device %s moved on during the export", deviceID)
-		}
-		if _, err := tx.Exec(`INSERT INTO district_down (device_id, seq, hash, created, versions, data) VALUES (?, ?, ?, ?, ?, ?)`,
-			deviceID, seq+1, hash[:], d.now().UTC().Format(time.RFC3339), len(p.Versions), data); err != nil {
-			return fmt.Errorf("export down: %w", err)
-		}
-		out, n = data, len(p.Versions)
-		return nil
+		var err error
+		out, n, _, err = d.exportDownTx(tx, keys, deviceID)
+		return err
 	})
 	if err != nil {
 		return nil, 0, err
 	}
 	return out, n, nil
+}
+
+// exportDownTx is ExportDown inside the caller's write transaction; it
+// also returns the seq of the bundle sealed (0 when there was nothing new).
+func (d *District) exportDownTx(tx *storage.Tx, keys *sync.Keys, deviceID string) ([]byte, int, uint64, error) {
+	var (
+		req, prev []byte
+		revoked   string
+		seq       uint64
+	)
+	err := tx.QueryRow(`SELECT request, revoked, down_seq, down_prev FROM district_devices WHERE id = ?`, deviceID).Scan(&req, &revoked, &seq, &prev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, 0, errorf(CodeNotFound, "设备 %s 未在本区登记", deviceID)
+	}
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("export down: %w", err)
+	}
+	if revoked != "" {
+		return nil, 0, 0, errorf(CodeRevoked, "设备 %s 已停用", deviceID)
+	}
+	r, err := sync.ParseEnrollRequest(req)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("export down: device request: %w", err)
+	}
+	ids, err := unsentVersions(tx, deviceID)
+	if err != nil || len(ids) == 0 {
+		return nil, 0, 0, err
+	}
+	var p sync.Payload
+	for _, id := range ids {
+		v, err := tx.Version(id)
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("export down: %w", err)
+		}
+		p.Versions = append(p.Versions, v)
+	}
+	h := sync.Header{Kind: sync.KindDown, DeviceID: deviceID, Seq: seq + 1, Created: d.now().UTC()}
+	copy(h.Prev[:], prev)
+	data, err := sync.Seal(h, p, keys.Signing, r.Keys.Sealing)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("export down: %w", err)
+	}
+	hash := sync.BundleHash(data)
+	for _, v := range p.Versions {
+		if _, err := tx.Exec(`INSERT OR IGNORE INTO district_sent (device_id, version_id) VALUES (?, ?)`, deviceID, v.VersionID); err != nil {
+			return nil, 0, 0, fmt.Errorf("export down: %w", err)
+		}
+	}
+	res, err := tx.Exec(`UPDATE district_devices SET down_seq = ?, down_prev = ? WHERE id = ? AND down_seq = ?`, seq+1, hash[:], deviceID, seq)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("export down: %w", err)
+	}
+	if k, _ := res.RowsAffected(); k != 1 {
+		return nil, 0, 0, fmt.Errorf("export down: device %s moved on during the export", deviceID)
+	}
+	if _, err := tx.Exec(`INSERT INTO district_down (device_id, seq, hash, created, versions, data) VALUES (?, ?, ?, ?, ?, ?)`,
+		deviceID, seq+1, hash[:], d.now().UTC().Format(time.RFC3339), len(p.Versions), data); err != nil {
+		return nil, 0, 0, fmt.Errorf("export down: %w", err)
+	}
+	return data, len(p.Versions), seq + 1, nil
 }
 
 // unsentVersions lists the versions a device is owed and has not been

@@ -46,6 +46,9 @@ const (
 	CodeDamaged         Code = "damaged"            // stored bytes no longer open (409)
 	CodeAlreadyEnrolled Code = "already_enrolled"   // key or id enrolled already (409)
 	CodeKeyRevoked      Code = "key_revoked"        // enrolment of a revoked key (403)
+	CodeClock           Code = "clock_skew"         // a down request dated too far from the server's clock (400)
+	CodeReplay          Code = "replayed"           // a down request answered before (409)
+	CodeDownMismatch    Code = "down_mismatch"      // the laptop claims down bundles the district did not send (409)
 )
 
 var statusOfCode = map[Code]int{
@@ -55,6 +58,7 @@ var statusOfCode = map[Code]int{
 	CodeRule: 422, CodeQuota: 429, CodeUploadBroken: 408, CodeBusy: 503, CodeInternal: 503,
 	CodeNotFound: 404, CodeInvalidArgument: 400, CodeStale: 409, CodeUnreadable: 400,
 	CodeDamaged: 409, CodeAlreadyEnrolled: 409, CodeKeyRevoked: 403,
+	CodeClock: 400, CodeReplay: 409, CodeDownMismatch: 409,
 }
 
 // Status is the HTTP status of a code.

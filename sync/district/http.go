@@ -34,6 +34,10 @@ type ServerOptions struct {
 	// UploadTime cuts an upload whose body takes longer than this in all
 	// (256 MiB at 150 KB/s). 30 min when zero.
 	UploadTime time.Duration
+	// MaxDownFetches is how many down requests (POST
+	// /v1/devices/{id}/down) may be answered at once, one per device;
+	// more are answered 503 with Retry-After. 4 when zero.
+	MaxDownFetches int
 	// Logger receives one line per request and the internals of failures;
 	// discarded when nil.
 	Logger *slog.Logger
@@ -51,6 +55,9 @@ func (o ServerOptions) withDefaults() ServerOptions {
 	}
 	if o.UploadTime <= 0 {
 		o.UploadTime = 30 * time.Minute
+	}
+	if o.MaxDownFetches <= 0 {
+		o.MaxDownFetches = 4
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -138,6 +145,16 @@ func (d *District) Handler(log *slog.Logger) http.Handler {
 //	                                    device may not write (quarantined),
 //	                                    429 device over quota, 503 busy or
 //	                                    failing: try again after Retry-After
+//	POST /v1/devices/{id}/down          a signed down request (sync.DownRequest)
+//	                                    asks for the device's next down bundle:
+//	                                    200 with the bundle (headers
+//	                                    X-Zoufang-Down-Seq and -Last), 204
+//	                                    nothing waits; 400 malformed or clock
+//	                                    off (code clock_skew; the Date header
+//	                                    is the server's time), 403 unknown or
+//	                                    revoked device or bad signature, 409
+//	                                    replayed or down bundles the district
+//	                                    did not send, 413 over 4 KiB, 503 busy
 //	GET /v1/trust                       the district's newest signed trust file
 //	GET /v1/trust/{version}             an earlier one, for a laptop that walks
 //	                                    the versions after a key rotation
@@ -199,6 +216,10 @@ func (d *District) HandlerWith(opt ServerOptions) http.Handler {
 			return
 		}
 		writeError(w, &Error{Code: res.Code, Message: res.Message})
+	})
+	down := &uploadSlots{free: make(chan struct{}, opt.MaxDownFetches), perDevice: map[string]int{}, maxPerDevice: 1}
+	mux.HandleFunc("POST /v1/devices/{id}/down", func(w http.ResponseWriter, r *http.Request) {
+		d.serveDown(w, r, down, opt)
 	})
 	mux.HandleFunc("GET /v1/trust", func(w http.ResponseWriter, r *http.Request) {
 		t, err := d.TrustFile()
@@ -348,4 +369,61 @@ func (w *recordingWriter) Write(p []byte) (int, error) {
 		w.err = err
 	}
 	return n, err
+}
+
+// serveDown answers POST /v1/devices/{id}/down (FetchDown). What a request
+// can cost is bounded before anything is verified: a body of at most
+// sync.MaxDownRequest bytes that must keep arriving (BodyIdle), a few
+// requests at once and one per device; an unknown device or a bad signature
+// costs one read and one signature check, and only a verified request
+// writes (its nonce) or seals.
+func (d *District) serveDown(w http.ResponseWriter, r *http.Request, slots *uploadSlots, opt ServerOptions) {
+	id := r.PathValue("id")
+	rc := http.NewResponseController(w)
+	refuse := func(err error) {
+		rc.SetReadDeadline(time.Now().Add(time.Second))
+		w.Header().Set("Connection", "close")
+		writeError(w, err)
+	}
+	if r.ContentLength > sync.MaxDownRequest {
+		refuse(errorf(CodeTooLarge, "下发请求太大"))
+		return
+	}
+	release, ok := slots.acquire(id)
+	if !ok {
+		opt.Logger.Info("down refused", "device", id, "status", 503, "reason", "too many requests")
+		refuse(errorf(CodeBusy, "%s（同时请求下发的笔记本太多）", msgBusy))
+		return
+	}
+	defer release()
+	start := time.Now()
+	body, err := io.ReadAll(&deadlineReader{r: http.MaxBytesReader(w, r.Body, sync.MaxDownRequest), rc: rc, idle: opt.BodyIdle, end: start.Add(time.Minute)})
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			refuse(errorf(CodeTooLarge, "下发请求太大"))
+		} else {
+			refuse(&Error{Code: CodeUploadBroken, Message: "请求中断或过慢，请稍后再试", Err: err})
+		}
+		return
+	}
+	ans, err := d.FetchDown(r.Context(), id, body)
+	if err != nil {
+		e := asError(err, "")
+		opt.Logger.Info("down", "device", id, "status", e.Code.Status(), "code", string(e.Code), "ms", time.Since(start).Milliseconds())
+		writeError(w, e)
+		return
+	}
+	opt.Logger.Info("down", "device", id, "seq", ans.Seq, "last", ans.Last, "bytes", len(ans.Bundle), "ms", time.Since(start).Milliseconds())
+	w.Header().Set(sync.DownHeaderLast, strconv.FormatUint(ans.Last, 10))
+	if ans.Bundle == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	rc.SetWriteDeadline(time.Now().Add(10 * time.Minute))
+	w.Header().Set(sync.DownHeaderSeq, strconv.FormatUint(ans.Seq, 10))
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(len(ans.Bundle)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(ans.Bundle)
 }

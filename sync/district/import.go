@@ -477,8 +477,23 @@ func mergeTx(tx *storage.Tx, p sync.Payload) (*Error, error) {
 				return err
 			}
 		}
-		_, err := tx.PutVersions(p.Versions)
-		return err
+		if _, err := tx.PutVersions(p.Versions); err != nil {
+			return err
+		}
+		// A team's follow-up and the district's 研判 of the same ledger
+		// item merge into one version here, which goes down to the
+		// laptops; the same field changed on both sides stays a conflict.
+		merged, err := tx.MergeLedgerHeads()
+		if err != nil {
+			return err
+		}
+		for _, id := range merged {
+			if err := audit.Record(tx, audit.Entry{At: tx.Now(), Actor: audit.System, Action: "ledger.merge", Target: id,
+				Detail: fmt.Sprintf("台帐事项 %s 的区总工会研判与笔记本的跟进同时修改了不同内容，已自动合并", short(id))}); err != nil {
+				return err
+			}
+		}
+		return nil
 	}()
 	if err != nil {
 		var se *storage.Error

@@ -35,11 +35,16 @@ package district
 //     enterprise it creates is unassigned or assigned to itself);
 //   - it may not edit or delete a record the district does not have (a
 //     laptop only ever edits records it made or received from the
-//     district).
+//     district);
+//   - it may not create or change a review: reviews are the district's;
+//   - it may not write the district's 研判 of a ledger item (result,
+//     department, route, who and when): its version carries the 研判 of one
+//     of its parents (none for a new item).
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -168,6 +173,8 @@ func kindText(k survey.RecordKind) string {
 		return "表单"
 	case survey.KindCampaign:
 		return "活动配置"
+	case survey.KindReview:
+		return "审核意见"
 	}
 	return string(k)
 }
@@ -240,6 +247,24 @@ func (d *District) checkRecordsTx(tx *storage.Tx, dev *deviceRow, p sync.Payload
 				return nil, nil
 			}
 			return errorf(CodeRule, "%s：%s", where, fmt.Sprintf(format, args...)), nil
+		}
+		if v.Kind == survey.KindReview {
+			if e, err := bad("审核意见只能由区总工会填写，笔记本不能新建或修改"); e != nil || err != nil {
+				return e, err
+			}
+			continue
+		}
+		if v.Kind == survey.KindLedger && !v.Deleted {
+			ok, err := keepsAssessment(tx, v, inBundle)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				if e, err := bad("研判结果、责任部门和处理途径只能由区总工会填写"); e != nil || err != nil {
+					return e, err
+				}
+				continue
+			}
 		}
 		if o.Exists && o.Kind != v.Kind {
 			if e, err := bad("区总工会的同一记录是%s，不是%s", kindText(o.Kind), kindText(v.Kind)); e != nil || err != nil {
@@ -352,4 +377,64 @@ func sameVersion(a, b survey.Version) bool {
 		return false
 	}
 	return reflect.DeepEqual(x, y)
+}
+
+// assessment returns the district's 研判 members of a ledger version's
+// payload (survey.AssessmentFields), absent ones left out.
+func assessment(v survey.Version) (map[string]any, bool) {
+	var m map[string]any
+	if json.Unmarshal(v.Payload, &m) != nil {
+		return nil, false
+	}
+	out := map[string]any{}
+	for _, k := range survey.AssessmentFields {
+		if x, ok := m[k]; ok && x != nil && x != "" {
+			out[k] = x
+		}
+	}
+	return out, true
+}
+
+// keepsAssessment reports whether a device's ledger version carries the
+// 研判 of one of its parents (a new item: none). A parent the district does
+// not have (it waits in the backlog) is replaced by the item's current
+// version, or by none for an item the district does not have.
+func keepsAssessment(tx *storage.Tx, v survey.Version, inBundle map[string]survey.Version) (bool, error) {
+	mine, ok := assessment(v)
+	if !ok {
+		return false, nil
+	}
+	var parents []survey.Version
+	missing := false
+	for _, pid := range v.Parents {
+		if pv, ok := inBundle[pid]; ok {
+			parents = append(parents, pv)
+			continue
+		}
+		pv, err := tx.Version(pid)
+		switch {
+		case err == nil:
+			parents = append(parents, pv)
+		case errors.Is(err, storage.ErrNotFound):
+			missing = true
+		default:
+			return false, err
+		}
+	}
+	if missing || len(v.Parents) == 0 {
+		heads, err := tx.Heads(v.RecordID)
+		if err != nil {
+			return false, err
+		}
+		parents = append(parents, heads...)
+	}
+	if len(parents) == 0 {
+		return len(mine) == 0, nil
+	}
+	for _, p := range parents {
+		if theirs, ok := assessment(p); ok && reflect.DeepEqual(mine, theirs) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

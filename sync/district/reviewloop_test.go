@@ -1,0 +1,299 @@
+package district_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"zoufang/assets"
+	"zoufang/storage"
+	"zoufang/survey"
+	"zoufang/sync/district"
+	"zoufang/sync/laptop"
+)
+
+// laptopDump is a digest of what a laptop's sync and records hold, to
+// prove a refused down bundle changed nothing.
+func laptopDump(t *testing.T, db *storage.DB) string {
+	t.Helper()
+	h := sha256.New()
+	for _, q := range []string{
+		`SELECT version_id, record_id FROM versions ORDER BY seq`,
+		`SELECT record_id, version_id FROM heads ORDER BY 1, 2`,
+		`SELECT version_id FROM backlog ORDER BY 1`,
+		`SELECT id, version_id, state FROM reviews ORDER BY 1`,
+	} {
+		rows, err := db.Query(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			rows.Scan(ptrs...)
+			fmt.Fprintln(h, vals...)
+		}
+		rows.Close()
+	}
+	seq, head, err := laptop.DownState(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(h, seq, head)
+	return fmt.Sprintf("%x", h.Sum(nil)[:8])
+}
+
+// visitOn makes and finishes a visit on the laptop.
+func visitOn(t *testing.T, f field, name, uscc string) survey.Visit {
+	t.Helper()
+	forms, err := survey.LoadForms(assets.Forms())
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, _ := forms.Latest("visit")
+	e, err := f.db.SaveEnterprise(ctx, survey.Enterprise{Name: name, USCC: uscc, District: "市南区"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := f.db.CreateVisit(ctx, e.ID, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Answers = survey.SampleVisitAnswers(time.Now().Format("2006-01-02"), 1)
+	v, problems, err := f.db.FinalizeVisit(ctx, v, form)
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("finalize: %v %v", problems, err)
+	}
+	return v
+}
+
+func decide(t *testing.T, d *district.District, visitID string, dec survey.ReviewDecision, comment string, fields ...survey.FieldComment) {
+	t.Helper()
+	tip, err := d.DB().Tip(ctx, visitID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _, _ := d.DB().ReviewOf(ctx, visitID)
+	if err := d.DB().Update(ctx, func(tx *storage.Tx) error {
+		_, err := tx.SaveReview(storage.ReviewInput{VisitID: visitID, VisitVersion: tip.VersionID, BaseReview: info.VersionID,
+			Decision: dec, Comment: comment, Fields: fields, Reviewer: "王科长"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func stateOn(t *testing.T, db *storage.DB, visitID string) (survey.ReviewState, survey.Review) {
+	t.Helper()
+	info, ok, err := db.ReviewOf(ctx, visitID)
+	if err != nil || !ok {
+		t.Fatalf("no review of %s: %v", visitID, err)
+	}
+	return info.State, info.Review
+}
+
+// The review loop at the library level, both ways: laptop A syncs over
+// HTTP (push also fetches), laptop B by USB files; the district returns
+// each visit with a comment on one answer, the team edits it, the district
+// sees the change and approves. Down bundles that are for another laptop,
+// damaged, repeated or out of order change nothing on a laptop, whether
+// they come by USB or from a server.
+func TestReviewLoop(t *testing.T) {
+	var handler http.Handler
+	var swap []byte // when set, every down fetch is answered with these bytes
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if swap != nil && strings.HasSuffix(r.URL.Path, "/down") {
+			w.Write(swap)
+			return
+		}
+		handler.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	d, err := district.Init(t.TempDir(), "市南区总工会", srv.URL, district.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	handler = d.Handler(nil)
+	a, b := newField(t, d, "张伟"), newField(t, d, "李娜")
+	va := visitOn(t, a, "青岛海信电器股份有限公司", "91370200163562681G")
+	vb := visitOn(t, b, "青岛啤酒股份有限公司", "91370200264582785K")
+
+	if res, err := a.l.Push(ctx, a.db, srv.Client(), nil); err != nil || res.Delivered != 1 || len(res.Fetched.Bundles) != 0 {
+		t.Fatalf("first push: %+v %v", res, err)
+	}
+	for _, r := range exportUSB(t, d, b) {
+		b.l.ApplyReceipt(ctx, b.db, r)
+	}
+	for _, v := range []survey.Visit{va, vb} {
+		if info, ok, _ := d.DB().ReviewOf(ctx, v.ID); ok {
+			t.Fatalf("reviewed before anyone looked: %+v", info)
+		}
+		decide(t, d, v.ID, survey.ReviewReturned, "谈话人数与记录不符", survey.FieldComment{Path: "workers_interviewed", Comment: "请核实谈话人数"})
+	}
+
+	// A: one push brings the return back.
+	res, err := a.l.Push(ctx, a.db, srv.Client(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := res.Fetched.Summary; len(res.Fetched.Bundles) != 1 || s.Returned != 1 || !strings.Contains(res.Message(), "退回修改的走访记录 1 条") {
+		t.Errorf("push brought back %+v: %s", res.Fetched, res.Message())
+	}
+	if st, r := stateOn(t, a.db, va.ID); st != survey.ReviewStateReturn || r.FieldComment("workers_interviewed") != "请核实谈话人数" {
+		t.Errorf("laptop A: %s %+v", st, r)
+	}
+
+	// B: a down bundle file from the district.
+	usbB, _, err := d.ExportDown(ctx, b.l.DeviceID())
+	if err != nil || usbB == nil {
+		t.Fatal(err)
+	}
+	// The files of the wrong laptop, damaged or for someone else change
+	// nothing on B.
+	before := laptopDump(t, b.db)
+	usbA, _, _ := d.ExportDown(ctx, a.l.DeviceID()) // nothing new for A
+	if usbA != nil {
+		t.Fatalf("A was sent the return twice")
+	}
+	for name, bad := range map[string][]byte{
+		"flipped byte":  flip(usbB, len(usbB)/2),
+		"flipped sig":   flip(usbB, len(usbB)-3),
+		"truncated":     usbB[:len(usbB)-10],
+		"trailing data": append(bytes.Clone(usbB), 0),
+	} {
+		if _, err := b.l.Import(ctx, b.db, bad); err == nil {
+			t.Errorf("%s: imported", name)
+		}
+		if laptopDump(t, b.db) != before {
+			t.Errorf("%s changed laptop B", name)
+		}
+	}
+	dir := t.TempDir()
+	kept, err := d.DownBundle(ctx, a.l.DeviceID(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.l.Import(ctx, b.db, kept); err == nil || !strings.Contains(err.Error(), "其他设备") {
+		t.Errorf("A's down bundle on B: %v", err)
+	}
+	if laptopDump(t, b.db) != before {
+		t.Error("A's down bundle changed laptop B")
+	}
+	path := filepath.Join(dir, "下发.zfb")
+	os.WriteFile(path, usbB, 0o600)
+	got, err := b.l.Import(ctx, b.db, usbB)
+	if err != nil || got.Down.Summary.Returned != 1 {
+		t.Fatalf("B import: %+v %v", got.Down, err)
+	}
+	if st, _ := stateOn(t, b.db, vb.ID); st != survey.ReviewStateReturn {
+		t.Errorf("laptop B: %s", st)
+	}
+	after := laptopDump(t, b.db)
+	if got, err := b.l.Import(ctx, b.db, usbB); err != nil || !got.Down.Duplicate || laptopDump(t, b.db) != after {
+		t.Errorf("the same file twice: %+v %v", got.Down, err)
+	}
+
+	// Both teams answer the comment.
+	for _, f := range []field{a, b} {
+		v := va
+		if f.db == b.db {
+			v = vb
+		}
+		v, _ = f.db.Visit(ctx, v.ID)
+		v.Answers["workers_interviewed"] = "3"
+		v.EditReason = "按区总工会审核意见修改"
+		if _, err := f.db.SaveVisit(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := stateOn(t, f.db, v.ID); st != survey.ReviewResubmitted {
+			t.Errorf("after the edit: %s", st)
+		}
+	}
+	if _, err := a.l.Push(ctx, a.db, srv.Client(), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range exportUSB(t, d, b) {
+		b.l.ApplyReceipt(ctx, b.db, r)
+	}
+	for _, v := range []survey.Visit{va, vb} {
+		if st, _ := stateOn(t, d.DB(), v.ID); st != survey.ReviewResubmitted {
+			t.Errorf("district sees %s", st)
+		}
+		decide(t, d, v.ID, survey.ReviewApproved, "")
+	}
+
+	// B gets two down bundles: the approval, then a ledger 研判.
+	approval, _, _ := d.ExportDown(ctx, b.l.DeviceID())
+	items, _ := d.DB().LedgerItems(ctx, storage.LedgerFilter{VisitID: vb.ID})
+	if len(items) != 1 {
+		t.Fatalf("ledger items of B's visit: %d", len(items))
+	}
+	_, ver, _, _ := d.DB().LedgerItemVersion(ctx, items[0].ID)
+	if err := d.DB().Update(ctx, func(tx *storage.Tx) error {
+		_, err := tx.EditLedgerItem(items[0].ID, ver, func(x *survey.LedgerItem) error {
+			x.Assessment, x.Route, x.AssessedBy, x.AssessedAt = "属实", survey.RouteInternal, "王科长", tx.Now()
+			return nil
+		})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	assessed, _, _ := d.ExportDown(ctx, b.l.DeviceID())
+	before = laptopDump(t, b.db)
+	if _, err := b.l.Import(ctx, b.db, assessed); err == nil || laptopDump(t, b.db) != before {
+		t.Errorf("bundle 3 before 2: %v", err)
+	}
+	for _, f := range [][]byte{approval, assessed, approval} {
+		if _, err := b.l.Import(ctx, b.db, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, _ := stateOn(t, b.db, vb.ID); st != survey.ReviewStateOK {
+		t.Errorf("laptop B after the approval: %s", st)
+	}
+	if it, _ := b.db.LedgerItem(ctx, items[0].ID); it.Route != survey.RouteInternal {
+		t.Errorf("laptop B ledger item: %+v", it)
+	}
+
+	// A server that answers A's fetch with B's bundle changes nothing on A.
+	before = laptopDump(t, a.db)
+	swap = approval
+	if _, err := a.l.Fetch(ctx, a.db, srv.Client()); err == nil || !strings.Contains(err.Error(), "其他设备") {
+		t.Errorf("B's bundle fetched by A: %v", err)
+	}
+	swap = flip(approval, 200)
+	if _, err := a.l.Fetch(ctx, a.db, srv.Client()); err == nil {
+		t.Error("a damaged fetched bundle was applied")
+	}
+	if laptopDump(t, a.db) != before {
+		t.Error("bad answers changed laptop A")
+	}
+	swap = nil
+	res, err = a.l.Push(ctx, a.db, srv.Client(), nil)
+	if err != nil || res.Fetched.Summary.Approved != 1 {
+		t.Fatalf("A's last push: %+v %v", res.Fetched, err)
+	}
+	if st, _ := stateOn(t, a.db, va.ID); st != survey.ReviewStateOK {
+		t.Errorf("laptop A after the approval: %s", st)
+	}
+	delivered(t, a)
+	delivered(t, b)
+}
+
+func flip(b []byte, i int) []byte {
+	c := bytes.Clone(b)
+	c[i] ^= 0x10
+	return c
+}
