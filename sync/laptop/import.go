@@ -32,6 +32,8 @@ type DownResult struct {
 	Versions    int
 	Attachments int
 	Put         storage.PutResult
+	// Summary is what the bundle carried (zero for a duplicate).
+	Summary DownSummary
 }
 
 // Message is a one-line plain-language summary for the investigator.
@@ -49,8 +51,8 @@ func (r ImportResult) Message() string {
 		if r.Down.Duplicate {
 			return fmt.Sprintf("区总工会下发包第 %d 号以前已导入，没有变化", r.Down.Seq)
 		}
-		return fmt.Sprintf("已导入区总工会下发包第 %d 号：%d 条记录（新 %d，已有 %d，等待前序版本 %d）",
-			r.Down.Seq, r.Down.Versions, r.Down.Put.Applied, r.Down.Put.Duplicate, r.Down.Put.Backlogged)
+		return fmt.Sprintf("已导入区总工会下发包第 %d 号：%d 条记录（新 %d，已有 %d，等待前序版本 %d）；%s",
+			r.Down.Seq, r.Down.Versions, r.Down.Put.Applied, r.Down.Put.Duplicate, r.Down.Put.Backlogged, r.Down.Summary.Text())
 	case sync.FileTrust:
 		if !r.TrustChanged {
 			return "信任文件与本机已有的相同，没有变化"
@@ -199,6 +201,9 @@ func (l *Laptop) importDown(ctx context.Context, db *storage.DB, data []byte) (*
 	})
 	if err != nil {
 		return nil, err
+	}
+	if !res.Duplicate {
+		res.Summary = summarize(p.Versions, l.id)
 	}
 	return res, nil
 }

@@ -32,6 +32,9 @@ type PushResult struct {
 	// already trusted and receipts are verified with it).
 	TrustUpdated bool
 	TrustProblem error
+	// Fetched is what came back: the down bundles fetched and applied
+	// after the upload (Fetch).
+	Fetched FetchResult
 }
 
 // Message is a plain-language summary for the investigator.
@@ -49,21 +52,52 @@ func (r PushResult) Message() string {
 	if r.TrustUpdated {
 		msg += "；已更新区总工会信任文件"
 	}
+	msg += "；" + r.Fetched.Message()
 	if r.TrustProblem != nil {
 		msg += "。注意：" + r.TrustProblem.Error()
 	}
 	return msg
 }
 
-// Push exports whatever is new (Export) and uploads every bundle not yet
-// acknowledged, oldest first, with PUT <server>/v1/devices/{id}/bundles/{seq}
-// to the server named in the trust file. A 200 (already there) or 201
-// (stored) answer carries the district's signed receipt, which is verified
-// with the trust file's key before anything is marked delivered; 202 means
-// the district keeps the bundle until an earlier one arrives. Any other
-// answer stops the upload with a Chinese error. progress, when not nil, is
-// called after each bundle with (done, total).
+// Push is the laptop's sync over HTTP, both ways: it exports whatever is
+// new (Export), uploads every bundle not yet acknowledged, then fetches and
+// applies what the district has waiting for this laptop (Fetch: reviews,
+// 研判, assignments, roster). Uploads go oldest first with PUT
+// <server>/v1/devices/{id}/bundles/{seq} to the server named in the trust
+// file. A 200 (already there) or 201 (stored) answer carries the district's
+// signed receipt, which is verified with the trust file's key before
+// anything is marked delivered; 202 means the district keeps the bundle
+// until an earlier one arrives. Any other answer stops the upload with a
+// Chinese error; what the district sends back is fetched all the same.
+// progress, when not nil, is called after each bundle with (done, total).
 func (l *Laptop) Push(ctx context.Context, db *storage.DB, client *http.Client, progress func(done, total int)) (PushResult, error) {
+	res, upErr := l.upload(ctx, db, client, progress)
+	if upErr != nil && (ctx.Err() != nil || errors.Is(upErr, ErrNoTrust) || res.Exported.Pending == nil && res.Sent == 0 && isSetupError(upErr)) {
+		return res, upErr
+	}
+	fetched, fetchErr := l.Fetch(ctx, db, client)
+	res.Fetched = fetched
+	switch {
+	case upErr != nil && len(fetched.Bundles) > 0:
+		return res, fmt.Errorf("%w；另外，%s", upErr, fetched.Message())
+	case upErr != nil:
+		return res, upErr
+	case fetchErr != nil:
+		return res, fmt.Errorf("上传已完成，但取回区总工会下发的内容时出错：%w", fetchErr)
+	}
+	return res, nil
+}
+
+// isSetupError reports an error that stops any sync before it starts: no
+// server in the trust file, an expired trust file.
+func isSetupError(err error) bool {
+	return errors.Is(err, errNoServer) || errors.Is(err, sync.ErrExpired)
+}
+
+var errNoServer = errors.New("信任文件中没有服务器地址，只能用U盘导出同步包交给区总工会")
+
+// upload is the first half of Push.
+func (l *Laptop) upload(ctx context.Context, db *storage.DB, client *http.Client, progress func(done, total int)) (PushResult, error) {
 	var res PushResult
 	// The stored trust file may have expired: its server may still offer
 	// the renewed one, signed by the key the laptop trusts (as TUF
@@ -73,7 +107,7 @@ func (l *Laptop) Push(ctx context.Context, db *storage.DB, client *http.Client, 
 		return res, err
 	}
 	if trust.ServerURL == "" {
-		return res, errors.New("信任文件中没有服务器地址，只能用U盘导出同步包交给区总工会")
+		return res, errNoServer
 	}
 	if client == nil {
 		client = http.DefaultClient

@@ -144,6 +144,10 @@ type fakeServer struct {
 }
 
 func (s *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/down") {
+		w.WriteHeader(http.StatusNoContent) // nothing waits for the laptop
+		return
+	}
 	if r.Method == http.MethodGet && r.URL.Path == "/v1/trust" {
 		if s.trust == nil {
 			http.NotFound(w, r)

@@ -201,6 +201,38 @@ func (d *refDistrict) Handler() http.Handler {
 		w.WriteHeader(code)
 		w.Write(receipt)
 	})
+	mux.HandleFunc("POST /v1/devices/{id}/down", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, sync.MaxDownRequest))
+		id := r.PathValue("id")
+		d.mu.Lock()
+		dev, ok := d.devices[id]
+		last := d.downSeq[id]
+		d.mu.Unlock()
+		if !ok {
+			http.Error(w, `{"error":"未登记的设备"}`, http.StatusForbidden)
+			return
+		}
+		req, err := sync.VerifyDownRequest(body, dev.Keys.Signing, d.now())
+		if err != nil || req.DeviceID != id {
+			http.Error(w, `{"error":"下发请求无效"}`, http.StatusForbidden)
+			return
+		}
+		if req.Have != last {
+			http.Error(w, `{"error":"不保留旧的下发包"}`, http.StatusNotFound)
+			return
+		}
+		data, err := d.ExportDown(id)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		if data == nil {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set(sync.DownHeaderLast, strconv.FormatUint(last+1, 10))
+		w.Write(data)
+	})
 	return mux
 }
 
