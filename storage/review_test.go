@@ -80,6 +80,10 @@ func TestReviewStatesFollowTheVisit(t *testing.T) {
 		return r, err
 	}
 
+	if rows, n, err := dis.ListReviews(ctx, ReviewListQuery{}); err != nil || n != 1 || rows[0].VisitID != v.ID || rows[0].State != survey.ReviewPending || rows[0].Enterprise != e.Name {
+		t.Fatalf("waiting list before any review: %+v %d %v", rows, n, err)
+	}
+
 	// Returned with a comment on one answer.
 	ret := ReviewInput{VisitID: v.ID, VisitVersion: tip.VersionID, Decision: survey.ReviewReturned, Comment: "请补充谈话人数",
 		Fields: []survey.FieldComment{{Path: "workers_talked", Comment: "只谈了一人？"}, {Path: "notes", Comment: "  "}}, Reviewer: "王科长"}
@@ -138,6 +142,15 @@ func TestReviewStatesFollowTheVisit(t *testing.T) {
 	hist, _ := dis.History(ctx, survey.ReviewID(v.ID))
 	if len(hist) != 2 || len(hist[1].Parents) != 1 || hist[1].Parents[0] != hist[0].VersionID || hist[1].DeviceID != districtDevice {
 		t.Errorf("review history = %+v", hist)
+	}
+	if counts, _ := dis.ReviewCounts(ctx); counts[survey.ReviewStateOK] != 1 || len(counts) != 1 {
+		t.Errorf("counts after the approval: %v", counts)
+	}
+	if _, n, _ := dis.ListReviews(ctx, ReviewListQuery{}); n != 0 {
+		t.Errorf("%d still waiting after the approval", n)
+	}
+	if rows, n, _ := dis.ListReviews(ctx, ReviewListQuery{State: survey.ReviewStateOK}); n != 1 || rows[0].Reviewer != "王科长" || rows[0].ReviewedAt.IsZero() {
+		t.Errorf("approved list: %+v", rows)
 	}
 	relay(t, dis, lap, survey.ReviewID(v.ID))
 	if got := reviewState(t, lap, v.ID); got != survey.ReviewStateOK {

@@ -241,3 +241,109 @@ func (tx *Tx) SaveReview(in ReviewInput) (survey.Review, error) {
 	}
 	return r, nil
 }
+
+// ReviewListQuery selects finished visits for the reviewers' list. Empty
+// fields do not filter, except State.
+type ReviewListQuery struct {
+	// State is one review state; "" means the visits waiting for a
+	// reviewer (待审核 and 已修改待复审).
+	State         survey.ReviewState
+	Street        string // the enterprise's 镇街
+	Device        string // the device the enterprise is assigned to
+	Text          string // substring of the enterprise name
+	Limit, Offset int
+}
+
+// ReviewRow is one finished visit in the reviewers' list.
+type ReviewRow struct {
+	VisitID, EnterpriseID      string
+	Enterprise, Street, Device string
+	Investigator, VisitDate    string
+	Status                     survey.VisitStatus
+	State                      survey.ReviewState
+	Reviewer                   string
+	ReviewedAt, Updated        time.Time
+	Conflict                   bool
+}
+
+// reviewStateExpr is a visit's review state in SQL: its review's, or
+// 待审核 for a finished visit nobody reviewed.
+const reviewStateExpr = `coalesce(nullif(r.state, ''), 'pending')`
+
+// ListReviews returns one page of the finished visits matching q and how
+// many match in all: waiting ones as a queue (visits sent back after a
+// return first, then the oldest change first), decided ones latest
+// decision first.
+func (db *DB) ListReviews(ctx context.Context, q ReviewListQuery) ([]ReviewRow, int, error) {
+	where := []string{`v.status <> 'draft'`}
+	var args []any
+	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
+	order := `r.at DESC, v.updated DESC, v.id`
+	if q.State == "" {
+		where = append(where, reviewStateExpr+` IN ('pending', 'resubmitted')`)
+		order = reviewStateExpr + ` = 'resubmitted' DESC, v.updated, v.id`
+	} else {
+		add(reviewStateExpr+` = ?`, string(q.State))
+		if q.State == survey.ReviewPending {
+			order = `v.updated, v.id`
+		}
+	}
+	if q.Street != "" {
+		add("e.street = ?", q.Street)
+	}
+	if q.Device != "" {
+		add("e.assigned_to = ?", q.Device)
+	}
+	if q.Text != "" {
+		add("instr(e.name, ?) > 0", q.Text)
+	}
+	from := ` FROM visits v LEFT JOIN enterprises e ON e.id = v.enterprise_id LEFT JOIN reviews r ON r.visit_id = v.id WHERE ` + strings.Join(where, " AND ")
+	var total int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("list reviews: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT v.id, v.enterprise_id, ifnull(e.name, ''), ifnull(e.street, ''), ifnull(e.assigned_to, ''),
+		ifnull(json_extract(v.body, '$.investigator'), ''), ifnull(json_extract(v.body, '$.answers.visit_date'), ''), v.status, `+reviewStateExpr+`,
+		ifnull(r.reviewer, ''), ifnull(r.at, ''), v.updated, v.conflict`+from+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
+		append(args, limitOf(q.Limit), max(q.Offset, 0))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list reviews: %w", err)
+	}
+	defer rows.Close()
+	var out []ReviewRow
+	for rows.Next() {
+		var r ReviewRow
+		var status, state, at, updated string
+		var investigator, day any
+		if err := rows.Scan(&r.VisitID, &r.EnterpriseID, &r.Enterprise, &r.Street, &r.Device, &investigator, &day, &status, &state,
+			&r.Reviewer, &at, &updated, &r.Conflict); err != nil {
+			return nil, 0, fmt.Errorf("list reviews: %w", err)
+		}
+		r.Investigator, r.VisitDate = textOf(investigator), textOf(day)
+		r.Status, r.State = survey.VisitStatus(status), survey.ReviewState(state)
+		r.ReviewedAt, _ = time.Parse(time.RFC3339Nano, at)
+		r.Updated, _ = time.Parse(time.RFC3339Nano, updated)
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// ReviewCounts counts the finished visits in each review state.
+func (db *DB) ReviewCounts(ctx context.Context) (map[survey.ReviewState]int, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+reviewStateExpr+`, count(*) FROM visits v LEFT JOIN reviews r ON r.visit_id = v.id
+		WHERE v.status <> 'draft' GROUP BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("review counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[survey.ReviewState]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, fmt.Errorf("review counts: %w", err)
+		}
+		out[survey.ReviewState(s)] = n
+	}
+	return out, rows.Err()
+}
