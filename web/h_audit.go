@@ -57,6 +57,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess *Session
 	}
 	data := auditData{Filter: f, Entries: es, Pager: newPager(r, f.Page, total)}
 	for _, k := range []string{"enroll", "revoke", "quarantine", "resolve", "assign", "roster.import", "ledger.assess", "ledger.followup",
+		"review.return", "review.approve", "ledger.merge",
 		"user.create", "user.role", "user.disable", "user.enable", "user.reset", "user.password", "user.lock", "user.unlock", "settings", "trust-renew", "retire-key", "release", "reject",
 		"form.publish", "campaign.publish"} {
 		data.Actions = append(data.Actions, [2]string{k, actionLabels[k]})

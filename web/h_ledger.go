@@ -118,6 +118,7 @@ type ledgerItemData struct {
 	Conflict   bool
 	Enterprise survey.Enterprise
 	Statuses   []survey.LedgerStatus
+	Routes     []survey.HandlingRoute
 	Overdue    bool
 	Category   string
 	Urgency    string
@@ -135,7 +136,7 @@ func (s *Server) renderLedgerItem(w http.ResponseWriter, r *http.Request, sess *
 	if err != nil {
 		return err
 	}
-	data := ledgerItemData{Item: it, Version: ver, Conflict: conflict, Statuses: survey.LedgerStatuses, Overdue: it.Overdue(s.now().Local())}
+	data := ledgerItemData{Item: it, Version: ver, Conflict: conflict, Statuses: survey.LedgerStatuses, Routes: survey.HandlingRoutes, Overdue: it.Overdue(s.now().Local())}
 	data.Enterprise, _ = s.db.Enterprise(ctx, it.EnterpriseID)
 	data.Category = s.choiceLabels(r.Context(), "demand_category")[it.Category]
 	data.Urgency = s.choiceLabels(r.Context(), "demand_urgency")[it.Urgency]
@@ -164,6 +165,10 @@ func (s *Server) ledgerAssess(w http.ResponseWriter, r *http.Request, sess *Sess
 	if !ok {
 		return s.renderLedgerItem(w, r, sess, http.StatusBadRequest, "请选择状态。未做任何修改。")
 	}
+	route := survey.HandlingRoute(r.PostFormValue("route"))
+	if !route.Valid() {
+		return s.renderLedgerItem(w, r, sess, http.StatusBadRequest, "请从列表中选择处理途径。未做任何修改。")
+	}
 	if deadline != "" {
 		if t, err := time.Parse("2006-01-02", deadline); err != nil || t.Year() < 2000 || t.Year() > 2100 {
 			return s.renderLedgerItem(w, r, sess, http.StatusBadRequest, "办结期限应为有效日期（YYYY-MM-DD）。未做任何修改。")
@@ -184,9 +189,14 @@ func (s *Server) ledgerAssess(w http.ResponseWriter, r *http.Request, sess *Sess
 			}
 			note("研判结果", it.Assessment, assessment)
 			note("责任部门", it.Department, dept)
+			note("处理途径", it.Route.Label(), route.Label())
 			note("办结期限", it.Deadline, deadline)
 			note("状态", it.Status.Label(), status.Label())
-			it.Assessment, it.Department, it.Deadline = assessment, dept, deadline
+			if it.Assessment != assessment || it.Department != dept || it.Route != route {
+				// Who decided the 研判 and when travel down with it.
+				it.AssessedBy, it.AssessedAt = sess.User.Name, tx.Now()
+			}
+			it.Assessment, it.Department, it.Route, it.Deadline = assessment, dept, route, deadline
 			if it.Status != status {
 				// A status change is a dated entry in the follow-up log, as
 				// on the laptop: who, when and why stay with the item.

@@ -50,6 +50,9 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /visits", permView, s.visitsPage)
 	s.handle("GET /visits/{id}", permView, s.visitPage)
 	s.handle("GET /visits/{id}/pdf", permView, s.visitPDF)
+	s.handle("GET /visits/{id}/review", permView, s.reviewPage)
+	s.handle("POST /visits/{id}/review", permReview, s.reviewSubmit)
+	s.handle("GET /reviews", permView, s.reviewsPage)
 
 	s.handle("GET /ledger", permView, s.ledgerPage)
 	s.handle("GET /ledger.xlsx", permView, s.ledgerXLSX)
