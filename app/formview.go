@@ -54,6 +54,10 @@ type formView struct {
 	byPath   map[string]string // path -> problem message
 	touched  map[string]bool
 	showAll  bool // after a failed finalize or submit every problem is shown
+	// comments are the district reviewer's comments by field path, shown
+	// under their fields (review.go); commentLabels the rendered ones.
+	comments      map[string]string
+	commentLabels map[string]*textBlock
 
 	// Widgets of the rendered section(s), by field path ("workers_total",
 	// "demands[1].demand_category"). Tests drive them by these names.
@@ -226,6 +230,24 @@ func (fv *formView) setEnterpriseName(name string) {
 	fv.render()
 }
 
+// setComments shows the district reviewer's comments (by field path)
+// under their fields; nil removes them.
+func (fv *formView) setComments(c map[string]string) {
+	fv.comments = c
+	fv.render()
+}
+
+// commentsIn counts the reviewer's comments on fields of section i.
+func (fv *formView) commentsIn(i int) int {
+	n := 0
+	for p := range fv.comments {
+		if fv.sectionIndex(p) == i {
+			n++
+		}
+	}
+	return n
+}
+
 // revealProblems shows every problem (also of untouched fields).
 func (fv *formView) revealProblems() {
 	fv.showAll = true
@@ -357,6 +379,8 @@ func (fv *formView) sectionState(i int) (string, widget.Importance) {
 	switch {
 	case bad > 0:
 		return text + " 有误", widget.DangerImportance
+	case fv.commentsIn(i) > 0:
+		return fmt.Sprintf("%s 意见%d条", text, fv.commentsIn(i)), widget.WarningImportance
 	case t > 0 && a == t:
 		return text + " 已完成", widget.SuccessImportance
 	case t == 0:
@@ -380,6 +404,8 @@ func (fv *formView) updateSectionItem(id int, title *widget.Label, state *canvas
 		name = theme.ColorNameSuccess
 	case widget.LowImportance:
 		name = theme.ColorNamePlaceHolder
+	case widget.WarningImportance:
+		name = theme.ColorNameWarning
 	}
 	state.Color = th.Color(name, fyne.CurrentApp().Settings().ThemeVariant())
 	state.TextSize = th.Size(theme.SizeNameCaptionText)
@@ -455,6 +481,7 @@ func (fv *formView) render() {
 	fv.delBtns = map[string]*focusButton{}
 	fv.dateBtns = map[string]*focusButton{}
 	fv.imageStates = map[string]*textBlock{}
+	fv.commentLabels = map[string]*textBlock{}
 	fv.order = nil
 	var objs []fyne.CanvasObject
 	secs := []int{fv.cur}
@@ -528,6 +555,13 @@ func (fv *formView) inputBlock(fd *survey.Field, path string, target survey.Answ
 		h.Importance = widget.LowImportance
 		h.SizeName = theme.SizeNameCaptionText
 		objs = append(objs, h)
+	}
+	if c := fv.comments[path]; c != "" {
+		cl := newTextBlock("区总工会意见：" + c)
+		cl.Importance = widget.WarningImportance
+		cl.TextStyle = fyne.TextStyle{Bold: true}
+		fv.commentLabels[path] = cl
+		objs = append(objs, cl)
 	}
 	in := fv.input(fd, path, target)
 	objs = append(objs, in)

@@ -20,6 +20,11 @@ import (
 type homeRow struct {
 	ent    survey.Enterprise
 	status survey.VisitStatus // "" = 未走访
+	// review is the district's review state of its visit (review.go);
+	// a returned visit is listed first with visitID and the comment.
+	review  survey.ReviewState
+	visitID string
+	comment string
 }
 
 // homeData is what the home screen loads in the background.
@@ -30,6 +35,8 @@ type homeData struct {
 	overdue []survey.LedgerItem
 	names   map[string]string // enterprise id -> name, for ledger rows
 	open    int               // open ledger items
+	// returned counts visits the district returned for changes.
+	returned int
 	// trust warns that the district's trust file expires soon or has
 	// expired (Chinese); "" when all is well.
 	trust string
@@ -103,17 +110,35 @@ func newHomeScreen(u *ui) *homeScreen {
 			}
 			r := h.data.rows[id]
 			c := o.(*fyne.Container)
-			c.Objects[0].(*widget.Label).SetText(r.ent.Name + "（" + r.ent.District + r.ent.Street + "）")
+			name := r.ent.Name + "（" + r.ent.District + r.ent.Street + "）"
 			st := c.Objects[1].(*widget.Label)
 			st.SetText(statusLabel(r.status))
 			st.Importance = statusImportance(r.status)
+			switch r.review {
+			case survey.ReviewStateReturn:
+				name = r.ent.Name + "　区总工会意见：" + r.comment
+				st.SetText("退回修改")
+				st.Importance = widget.DangerImportance
+			case survey.ReviewStateOK, survey.ReviewResubmitted:
+				st.SetText(statusLabel(r.status) + " · " + r.review.Label())
+			}
+			c.Objects[0].(*widget.Label).SetText(name)
 			st.Refresh()
 		})
 	h.mine.OnSelected = func(id widget.ListItemID) {
 		h.mine.UnselectAll()
-		if id < len(h.data.rows) {
-			showEnterprise(u, h.data.rows[id].ent)
+		if id >= len(h.data.rows) {
+			return
 		}
+		r := h.data.rows[id]
+		if r.visitID != "" {
+			// A returned visit opens at once, with the comments.
+			if v, err := u.db.Visit(context.Background(), r.visitID); err == nil {
+				openVisit(u, r.ent, v)
+				return
+			}
+		}
+		showEnterprise(u, r.ent)
 	}
 	h.mineEmpty = newTextBlock("还没有分配给本机的企业。可在“企业名录”中查找企业并开始走访。")
 	h.mineEmpty.Hide()
@@ -208,8 +233,12 @@ func (h *homeScreen) apply(d homeData) {
 		}
 		h.content.Refresh() // the header grew or shrank: lay it out again
 	}
-	h.counts.SetText(fmt.Sprintf("未走访 %d　　草稿 %d　　已完成 %d　　已签字确认 %d　　台帐未办结 %d",
-		d.counts[""], d.counts[survey.VisitDraft], d.counts[survey.VisitFinalized], d.counts[survey.VisitSigned], d.open))
+	counts := fmt.Sprintf("未走访 %d　　草稿 %d　　已完成 %d　　已签字确认 %d　　台帐未办结 %d",
+		d.counts[""], d.counts[survey.VisitDraft], d.counts[survey.VisitFinalized], d.counts[survey.VisitSigned], d.open)
+	if d.returned > 0 {
+		counts = fmt.Sprintf("区总工会退回修改 %d　　", d.returned) + counts
+	}
+	h.counts.SetText(counts)
 	if len(d.overdue) > 0 {
 		h.overdueHead.SetText(fmt.Sprintf("超期台帐（%d 项）", len(d.overdue)))
 		h.overdueHead.Importance = widget.DangerImportance
@@ -278,10 +307,28 @@ func loadHome(ctx context.Context, db *storage.DB, deviceID string, now func() t
 		}
 		d.rows = append(d.rows, homeRow{ent: e, status: statuses[id]})
 	}
-	// Not yet visited first, then drafts, then done; by name within.
+	rv, err := loadHomeReviews(ctx, db)
+	if err != nil {
+		return d, fmt.Errorf("home: %w", err)
+	}
+	for i := range d.rows {
+		id := d.rows[i].ent.ID
+		d.rows[i].review, d.rows[i].visitID, d.rows[i].comment = rv.state[id], rv.visit[id], rv.comment[id]
+		if d.rows[i].review == survey.ReviewStateReturn {
+			d.returned++
+		}
+	}
+	// Visits the district returned first, then drafts, then not yet
+	// visited, then done; by name within.
 	rank := map[survey.VisitStatus]int{"": 1, survey.VisitDraft: 0, survey.VisitFinalized: 2, survey.VisitSigned: 3}
+	rankOf := func(r homeRow) int {
+		if r.review == survey.ReviewStateReturn {
+			return -1
+		}
+		return rank[r.status]
+	}
 	sort.SliceStable(d.rows, func(i, j int) bool {
-		ri, rj := rank[d.rows[i].status], rank[d.rows[j].status]
+		ri, rj := rankOf(d.rows[i]), rankOf(d.rows[j])
 		if ri != rj {
 			return ri < rj
 		}

@@ -151,7 +151,7 @@ func newLedgerScreen(u *ui) *ledgerScreen {
 }
 
 // ledgerFields are the rows of an item's details.
-var ledgerFields = []string{"状态", "期限", "涉及职工", "紧急程度", "责任人"}
+var ledgerFields = []string{"状态", "期限", "区总工会研判", "涉及职工", "紧急程度", "责任人"}
 
 // deadlineText is the deadline column: "期限 2026-05-01", or the day and
 // "超期N天" when overdue.
@@ -307,11 +307,12 @@ func (l *ledgerScreen) showItem(it *survey.LedgerItem) {
 	l.logHead.Show()
 	l.title.SetText(l.names[it.EnterpriseID] + "：" + it.Description)
 	for k, v := range map[string]string{
-		"状态":   it.Status.Label(),
-		"期限":   deadlineValue(*it, l.u),
-		"涉及职工": fmt.Sprintf("%d 人", it.WorkersAffected),
-		"紧急程度": l.urgencyLabel(it.Urgency),
-		"责任人":  it.Owner,
+		"状态":     it.Status.Label(),
+		"期限":     deadlineValue(*it, l.u),
+		"区总工会研判": assessmentText(*it),
+		"涉及职工":   fmt.Sprintf("%d 人", it.WorkersAffected),
+		"紧急程度":   l.urgencyLabel(it.Urgency),
+		"责任人":    it.Owner,
 	} {
 		if v == "" {
 			v = "—"

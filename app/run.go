@@ -172,6 +172,8 @@ func (u *ui) openPage(name string) error {
 		showSync(u)
 	case "visit":
 		return u.openFirstVisit()
+	case "returned":
+		return u.openReturnedVisit()
 	default:
 		return fmt.Errorf("unknown page %q", name)
 	}

@@ -60,7 +60,10 @@ func newSyncScreen(u *ui) *syncScreen {
 	s.trustBtn = widget.NewButtonWithIcon("导入信任文件", theme.FolderOpenIcon(), func() { s.openFile("选择区总工会的信任文件", s.importTrust) })
 	s.summary = boldText("")
 	s.exportBtn = widget.NewButtonWithIcon("导出到U盘", theme.DownloadIcon(), s.onExport)
-	s.pushBtn = widget.NewButtonWithIcon("上传", theme.UploadIcon(), s.push)
+	// One button does both directions: upload, then fetch and apply what
+	// the district has waiting (reviews, 研判, assignments).
+	s.pushBtn = widget.NewButtonWithIcon("同步", theme.ViewRefreshIcon(), s.push)
+	s.pushBtn.Importance = widget.HighImportance
 	s.importBtn = widget.NewButtonWithIcon("导入回执/下发包", theme.FolderOpenIcon(), func() { s.openFile("选择回执或下发包", s.importFile) })
 	s.list = widget.NewList(func() int { return len(s.rows) },
 		func() fyne.CanvasObject {
@@ -89,7 +92,7 @@ func newSyncScreen(u *ui) *syncScreen {
 		widget.NewSeparator(),
 		heading("区总工会"), s.trust, newFlow(s.trustBtn),
 		widget.NewSeparator(),
-		heading("发送数据"), s.summary, newFlow(s.exportBtn, s.pushBtn, s.importBtn),
+		heading("同步"), s.summary, newFlow(s.pushBtn, s.exportBtn, s.importBtn),
 	)
 	// The page scrolls as a whole; the bundle list below it keeps at
 	// least a few rows.
@@ -315,21 +318,30 @@ func (s *syncScreen) exportTo(dir string) {
 	})
 }
 
-// push uploads everything not yet delivered to the district's server.
+// push syncs with the district's server both ways: everything not yet
+// delivered goes up, and what the district has waiting for this laptop
+// comes back and is applied; the message says what came back.
 func (s *syncScreen) push() {
 	var res laptop.PushResult
 	s.pushBtn.Disable()
 	lap, db := s.lap, s.u.db
-	runWithProgress(s.u.win, "正在上传到区总工会", func(progress progressFunc) error {
+	runWithProgress(s.u.win, "正在与区总工会同步", func(progress progressFunc) error {
 		var err error
 		res, err = lap.Push(context.Background(), db, &http.Client{Timeout: 10 * time.Minute}, progress)
 		return err
 	}, func(err error) {
 		if err != nil {
-			s.message.SetText("上传失败：" + userText(err))
-			s.u.showError("上传失败", err)
+			s.message.SetText("同步没有完成：" + userText(err))
+			s.u.showError("同步没有完成", err)
 		} else {
 			s.message.SetText(res.Message())
+			if len(res.Fetched.Bundles) > 0 {
+				text := res.Fetched.Message()
+				if res.Fetched.Summary.Returned > 0 {
+					text += "\n\n退回修改的走访记录排在首页最前面，打开后可看到区总工会的意见。"
+				}
+				s.u.inform("区总工会发回了新的内容", text)
+			}
 		}
 		s.refresh()
 	})

@@ -126,6 +126,10 @@ func TestSyncScreenUSBAndUpload(t *testing.T) {
 		return r
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/down") {
+			w.WriteHeader(http.StatusNoContent) // nothing waits for the laptop
+			return
+		}
 		body, _ := io.ReadAll(r.Body)
 		b, err := sync.ParseBundle(bytes.NewReader(body), sync.Limits{})
 		if err != nil {
@@ -192,6 +196,9 @@ func TestSyncScreenUSBAndUpload(t *testing.T) {
 	waitIdle()
 	if got, want := s.summary.Text, "全部数据已送达区总工会"; got != want {
 		t.Errorf("after upload: %q, want %q (message %q)", got, want, s.message.Text)
+	}
+	if !strings.Contains(s.message.Text, "区总工会没有新的下发内容") {
+		t.Errorf("the message does not say what came back: %q", s.message.Text)
 	}
 	if len(s.rows) != 2 || !strings.HasPrefix(s.rows[0], "第 2 号同步包") || !strings.HasSuffix(s.rows[0], "已送达") {
 		t.Errorf("rows after upload: %q", s.rows)

@@ -52,6 +52,10 @@ type visitScreen struct {
 	saveState *widget.Label
 	message   *textBlock // result of finalize, sign-off, edits; problem count
 	fv        *formView
+	// review is the district's review of the visit (nil: none yet), shown
+	// in reviewBox above the form (review.go).
+	review    *storage.ReviewInfo
+	reviewBox *textBlock
 
 	finalizeBtn   *widget.Button
 	editBtn       *widget.Button
@@ -101,6 +105,8 @@ func newVisitScreen(u *ui, v survey.Visit) *visitScreen {
 	s.saveState.Importance = widget.LowImportance
 	s.message = newTextBlock("")
 	s.message.Hide()
+	s.reviewBox = newTextBlock("")
+	s.reviewBox.Hide()
 
 	s.fv = newFormView(f, cloneAnswers(s.v.Answers), u.now, u, false)
 	s.fv.attach = func(data []byte, mt string) (string, error) {
@@ -134,7 +140,7 @@ func newVisitScreen(u *ui, v survey.Visit) *visitScreen {
 	s.header = container.NewVBox(
 		newFlow(s.status, s.saveState, s.finalizeBtn, s.doneEditBtn, s.cancelEditBtn, s.editBtn, s.printBtn,
 			s.signBtn, s.questBtn, s.entQuestBtn, s.extrasBtn),
-		s.message)
+		s.reviewBox, s.message)
 	s.frame = container.NewBorder(s.header, nil, nil, nil, s.fv.content)
 	s.content = newScreenPage(s, s.frame)
 	s.load()
@@ -173,6 +179,7 @@ func (s *visitScreen) load() {
 		}
 	}
 	s.applyExtras(readVisitExtras(s.u.db, s.v.ID))
+	s.loadReview()
 }
 
 // visitExtras are the records hanging off a visit.
@@ -251,7 +258,11 @@ func (s *visitScreen) editing() bool { return s.v.Status == survey.VisitDraft ||
 
 // applyStatus shows the buttons that fit the visit's state.
 func (s *visitScreen) applyStatus() {
-	s.status.SetText("【" + s.v.Status.Label() + "】")
+	state := s.v.Status.Label()
+	if r := reviewLabel(s.reviewState()); r != "" {
+		state += " · " + r
+	}
+	s.status.SetText("【" + state + "】")
 	draft := s.v.Status == survey.VisitDraft
 	edit := !draft && s.editReason != ""
 	show := func(b *widget.Button, on bool) {
@@ -267,6 +278,7 @@ func (s *visitScreen) applyStatus() {
 	show(s.editBtn, !draft && !edit)
 	show(s.printBtn, !draft && !edit)
 	show(s.signBtn, s.v.Status == survey.VisitFinalized && !edit)
+	s.applyReview()
 	s.relayout()
 	s.fv.setReadOnly(!s.editing())
 }
@@ -428,8 +440,11 @@ func (s *visitScreen) finalizeThen(then func()) {
 		s.problemCount = false
 		s.fv.answers = cloneAnswers(s.v.Answers)
 		s.fv.evaluate()
+		s.loadReview()
 		s.applyStatus()
-		if wasEdit {
+		if wasEdit && s.reviewState() == survey.ReviewResubmitted {
+			s.showMessage("修改已保存（已修改待复审）：请同步，交回区总工会复审。", widget.SuccessImportance)
+		} else if wasEdit {
 			s.showMessage("修改已保存。", widget.SuccessImportance)
 		} else {
 			s.showMessage("走访已完成。可以打印走访记录请企业签字确认。", widget.SuccessImportance)
@@ -486,6 +501,11 @@ func (s *visitScreen) relayout() {
 // askEdit asks why a finished visit is changed; the reason is required
 // and the error is shown in the dialog.
 func (s *visitScreen) askEdit() *appDialog {
+	if s.returned() {
+		// Answering the district's comments is the reason.
+		s.beginEdit(reviewEditReason)
+		return nil
+	}
 	reason := newEntry()
 	reason.SetPlaceHolder("例如：企业补充了在岗职工人数")
 	text := "修改原因会记入走访记录的修改历史。"
