@@ -25,7 +25,7 @@ func init() {
 func syncUsage(w io.Writer) {
 	fmt.Fprintln(w, "用法:")
 	fmt.Fprintln(w, "  zoufang sync export --data 目录 --out 文件|目录  把尚未送达的数据导出为同步包（U盘）")
-	fmt.Fprintln(w, "  zoufang sync push   --data 目录 [--timeout 10m]  通过网络上传到区总工会服务器")
+	fmt.Fprintln(w, "  zoufang sync push   --data 目录 [--timeout 10m]  通过网络同步：上传本机数据，并取回区总工会下发的内容")
 	fmt.Fprintln(w, "  zoufang sync import --data 目录 文件...          导入回执、区总工会下发包或信任文件")
 	fmt.Fprintln(w, "  zoufang sync status --data 目录                  显示每个同步包是否已送达")
 }
@@ -116,7 +116,7 @@ func syncPush(args []string, stdout, stderr io.Writer) int {
 		if res.Sent > 0 {
 			fmt.Fprintln(stdout, res.Message())
 		}
-		fmt.Fprintln(stderr, "上传失败：", err)
+		fmt.Fprintln(stderr, "同步没有完成：", err)
 		return 1
 	}
 	fmt.Fprintln(stdout, res.Message())

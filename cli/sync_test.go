@@ -70,6 +70,10 @@ func TestDeviceAndSyncCommands(t *testing.T) {
 		return r
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/down") {
+			w.WriteHeader(http.StatusNoContent) // nothing waits for the laptop
+			return
+		}
 		body, _ := io.ReadAll(r.Body)
 		b, err := sync.ParseBundle(bytes.NewReader(body), sync.Limits{})
 		if err != nil || r.Method != http.MethodPut {
