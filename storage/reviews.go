@@ -303,7 +303,7 @@ func (db *DB) ListReviews(ctx context.Context, q ReviewListQuery) ([]ReviewRow, 
 		return nil, 0, fmt.Errorf("list reviews: %w", err)
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT v.id, v.enterprise_id, ifnull(e.name, ''), ifnull(e.street, ''), ifnull(e.assigned_to, ''),
-		ifnull(json_extract(v.body, '$.investigator'), ''), ifnull(json_extract(v.body, '$.answers.visit_date'), ''), v.status, `+reviewStateExpr+`,
+		v.investigator, v.visit_date, v.status, `+reviewStateExpr+`,
 		ifnull(r.reviewer, ''), ifnull(r.at, ''), v.updated, v.conflict`+from+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
 		append(args, limitOf(q.Limit), max(q.Offset, 0))...)
 	if err != nil {
