@@ -297,3 +297,76 @@ func flip(b []byte, i int) []byte {
 	c[i] ^= 0x10
 	return c
 }
+
+// A laptop offline for weeks: the district sealed three down bundles
+// meanwhile (an assignment, a return, a 研判), none delivered. One push
+// brings them all, in order, and what the district decided since; asking
+// again brings nothing.
+func TestOfflineLaptopCatchesUpInOrder(t *testing.T) {
+	var handler http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	defer srv.Close()
+	d, err := district.Init(t.TempDir(), "市南区总工会", srv.URL, district.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	handler = d.Handler(nil)
+	a := newField(t, d, "张伟")
+	v := visitOn(t, a, "青岛海信电器股份有限公司", "91370200163562681G")
+	if _, err := a.l.Push(ctx, a.db, srv.Client(), nil); err != nil {
+		t.Fatal(err)
+	}
+	// Weeks without network: the district goes on.
+	e, err := d.DB().SaveEnterprise(ctx, survey.Enterprise{Name: "青岛啤酒股份有限公司", USCC: "91370200264582785K", District: "市北区"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Assign(ctx, a.l.DeviceID(), []string{e.ID}); err != nil {
+		t.Fatal(err)
+	}
+	sealed := func() {
+		t.Helper()
+		if data, _, err := d.ExportDown(ctx, a.l.DeviceID()); err != nil || data == nil {
+			t.Fatalf("export down: %v", err)
+		}
+	}
+	sealed()
+	decide(t, d, v.ID, survey.ReviewReturned, "请补充诉求")
+	sealed()
+	items, _ := d.DB().LedgerItems(ctx, storage.LedgerFilter{VisitID: v.ID})
+	_, ver, _, _ := d.DB().LedgerItemVersion(ctx, items[0].ID)
+	if err := d.DB().Update(ctx, func(tx *storage.Tx) error {
+		_, err := tx.EditLedgerItem(items[0].ID, ver, func(x *survey.LedgerItem) error {
+			x.Assessment, x.Route, x.AssessedBy, x.AssessedAt = "属实", survey.RouteCollective, "王科长", tx.Now()
+			return nil
+		})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sealed()
+	decide(t, d, v.ID, survey.ReviewReturned, "另请写明涉及人数") // not sealed yet: FetchDown seals it
+
+	res, err := a.l.Push(ctx, a.db, srv.Client(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	for _, b := range res.Fetched.Bundles {
+		seqs = append(seqs, b.Seq)
+	}
+	if fmt.Sprint(seqs) != "[1 2 3 4]" || res.Fetched.Summary.Assigned != 1 || res.Fetched.Summary.Returned < 1 || res.Fetched.Summary.Assessed != 1 {
+		t.Fatalf("fetched %v, %+v", seqs, res.Fetched.Summary)
+	}
+	if _, r := stateOn(t, a.db, v.ID); r.Comment != "另请写明涉及人数" {
+		t.Errorf("the latest return is %q", r.Comment)
+	}
+	if it, _ := a.db.LedgerItem(ctx, items[0].ID); it.Route != survey.RouteCollective {
+		t.Errorf("研判 not applied: %+v", it)
+	}
+	res, err = a.l.Push(ctx, a.db, srv.Client(), nil)
+	if err != nil || len(res.Fetched.Bundles) != 0 || !strings.Contains(res.Message(), "区总工会没有新的下发内容") {
+		t.Errorf("second push: %+v %v", res.Fetched, err)
+	}
+}

@@ -159,7 +159,7 @@ const maxFetch = 1000
 // Fetch asks the district for the down bundles waiting for this laptop
 // (POST <server>/v1/devices/{id}/down with a request signed by the device
 // key, sync.DownRequest) and applies each as Import does, in seq order,
-// until the district has nothing more. A laptop whose clock is off signs
+// until the district answers that nothing more waits (204). A laptop whose clock is off signs
 // again with the district's time. Every bundle is verified with the trust
 // file's key and opened with this device's key: one that is not for this
 // device, damaged, out of order or a replay of one already applied changes
@@ -182,7 +182,7 @@ func (l *Laptop) Fetch(ctx context.Context, db *storage.DB, client *http.Client)
 		if err != nil {
 			return res, err
 		}
-		status, body, hdr, err := l.postDown(ctx, client, trust.ServerURL, have, head, &offset)
+		status, body, _, err := l.postDown(ctx, client, trust.ServerURL, have, head, &offset)
 		if err != nil {
 			return res, err
 		}
@@ -201,15 +201,19 @@ func (l *Laptop) Fetch(ctx context.Context, db *storage.DB, client *http.Client)
 			return res, err
 		}
 		if down.Duplicate || down.Seq != have+1 {
-			// The district answered with a bundle the laptop has: asking
-			// again would get the same answer.
+			// A bundle the laptop has: fine if it arrived meanwhile by
+			// another way (a USB import while this sync ran), then ask
+			// again; otherwise asking again would get the same answer.
+			if now, _, err := DownState(ctx, db); err == nil && now > have {
+				continue
+			}
 			return res, fmt.Errorf("区总工会服务器重复发来了第 %d 号下发包（本机已有第 %d 号），已停止；本机数据没有重复改动", down.Seq, have)
 		}
 		res.Bundles = append(res.Bundles, *down)
 		res.Summary.add(down.Summary)
-		if last, err := strconv.ParseUint(hdr.Get(sync.DownHeaderLast), 10, 64); err == nil && last <= down.Seq {
-			return res, nil
-		}
+		// Ask again even at the last bundle sealed so far: what the
+		// district decided since is sealed by the next request, and 204
+		// ends the loop.
 	}
 	return res, fmt.Errorf("区总工会待下发的内容超过 %d 个下发包，请再同步一次", maxFetch)
 }
