@@ -305,28 +305,50 @@ func (w *workbench) downloadDown(device string) []byte {
 	return []byte(body)
 }
 
-// uploadUp hands the laptop's bundles to the workbench (a USB stick at the
-// district office) and brings the receipt back.
-func (w *workbench) uploadUp(f *fieldLaptop) {
+// uploadUp exports the laptop's bundles with the app's 导出到U盘 (a USB
+// stick), hands them to the workbench at the district office, and imports
+// the receipt the workbench gives back with 导入回执/下发包.
+func (w *workbench) uploadUp(s *syncScreen) {
 	w.t.Helper()
-	ctx := context.Background()
-	usb := w.t.TempDir() + string(os.PathSeparator)
-	_, files, err := f.lap.ExportTo(ctx, f.db, usb, nil)
+	usb := w.t.TempDir()
+	s.exportTo(usb)
+	waitIdle()
+	if !strings.Contains(s.message.Text, "已导出") {
+		w.t.Fatalf("export to USB: %q", s.message.Text)
+	}
+	entries, err := os.ReadDir(usb)
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	up := map[string][]byte{}
-	for _, p := range files {
-		up[filepath.Base(p)], _ = os.ReadFile(p)
+	for _, e := range entries {
+		if !e.IsDir() {
+			up[e.Name()], _ = os.ReadFile(filepath.Join(usb, e.Name()))
+		}
 	}
 	_, page := w.get("/bundles")
 	if st, body := w.upload("/bundles/import", "bundles", up, url.Values{"token": {w.token(page)}}); st != http.StatusOK && st != http.StatusSeeOther {
 		w.t.Fatalf("bundle import: %d %s", st, body)
 	}
-	_, receipt := w.get("/devices/" + f.lap.DeviceID() + "/receipt")
-	if _, err := f.lap.Import(ctx, f.db, []byte(receipt)); err != nil {
-		w.t.Fatalf("receipt: %v", err)
+	_, receipt := w.get("/devices/" + s.u.device.DeviceID + "/receipt")
+	s.importFile([]byte(receipt), "回执.zfr")
+	waitIdle()
+	if strings.Contains(s.message.Text, "失败") || !strings.Contains(s.summary.Text, "全部数据已送达") {
+		w.t.Fatalf("receipt: %q / %q", s.message.Text, s.summary.Text)
 	}
+}
+
+// importDown downloads the device's down bundle from the workbench and
+// imports it in the app with 导入回执/下发包; it returns the app's message.
+func (w *workbench) importDown(s *syncScreen, name string) string {
+	w.t.Helper()
+	data := w.downloadDown(s.u.device.DeviceID)
+	if data == nil {
+		w.t.Fatalf("%s: the workbench has nothing new for the device", name)
+	}
+	s.importFile(data, name)
+	waitIdle()
+	return s.message.Text
 }
 
 // e2eUI is the app's window over a laptop's data directory, with the real
@@ -349,12 +371,13 @@ func e2eUI(t *testing.T, f *fieldLaptop) *ui {
 
 // TestReviewLoopEndToEnd is the review loop with the real district
 // server: `zoufang-server serve` on 127.0.0.1 and two laptop data
-// directories, A syncing over HTTP from the app's 同步 button, B by files
-// through the workbench. Each visit is finalized, sent, returned by a
-// reviewer through the workbench with a comment on one answer, brought
-// back (A: one 同步), shown beside the field in A's visit form, answered
-// (完成修改), sent again; the reviewer sees the difference and approves;
-// the laptops show 已通过. A 研判 made at the district and a follow-up made
+// directories, each in its own app window: A syncs over HTTP with the
+// 同步 button, B by files (导出到U盘 and 导入回执/下发包 in the app, the
+// workbench's bundle upload and down bundle download at the district).
+// Each visit is finalized, sent, returned by a reviewer through the
+// workbench with a comment on one answer, brought back, shown beside the
+// field in the laptop's visit form, answered (完成修改), sent again; the
+// reviewer sees the difference and approves; both apps show 已通过. A 研判 made at the district and a follow-up made
 // on A the same day both survive.
 func TestReviewLoopEndToEnd(t *testing.T) {
 	d := &districtServer{t: t, bin: buildServer(t), dir: filepath.Join(t.TempDir(), "district"), addr: freeAddr(t)}
@@ -388,9 +411,12 @@ func TestReviewLoopEndToEnd(t *testing.T) {
 		t.Fatalf("first sync: %q", s.message.Text)
 	}
 	closeDialogs(u)
-	// B: the workbench's down bundle file.
-	if _, err := b.lap.Import(ctx, b.db, wb.downloadDown(b.lap.DeviceID())); err != nil {
-		t.Fatal(err)
+	// B: the workbench's down bundle file, imported in B's app.
+	ub := e2eUI(t, b)
+	sb := showSync(ub)
+	waitIdle()
+	if msg := wb.importDown(sb, "下发包1.zfb"); !strings.Contains(msg, "分配给本机的企业 1 家") {
+		t.Fatalf("B's first down bundle: %q", msg)
 	}
 
 	va, vb := a.visit(t, usccA), b.visit(t, usccB)
@@ -399,7 +425,7 @@ func TestReviewLoopEndToEnd(t *testing.T) {
 	if !strings.Contains(s.summary.Text, "全部数据已送达") {
 		t.Fatalf("A after sending the visit: %q / %q", s.summary.Text, s.message.Text)
 	}
-	wb.uploadUp(b)
+	wb.uploadUp(sb)
 
 	// The reviewer returns both with a comment on one answer.
 	_, queue := wb.get("/reviews")
@@ -448,18 +474,38 @@ func TestReviewLoopEndToEnd(t *testing.T) {
 	waitIdle()
 	closeDialogs(u)
 
-	// B by files: the return comes as a file, the edit goes back as one.
-	if res, err := b.lap.Import(ctx, b.db, wb.downloadDown(b.lap.DeviceID())); err != nil || res.Down.Summary.Returned != 1 {
-		t.Fatalf("B's down bundle: %+v %v", res.Down, err)
+	// B by files: the return comes as a file, shows in B's app like A's,
+	// and the edit goes back as a file.
+	if msg := wb.importDown(sb, "下发包2.zfb"); !strings.Contains(msg, "退回修改的走访记录 1 条") {
+		t.Fatalf("B's down bundle with the return: %q", msg)
 	}
-	v, _ := b.db.Visit(ctx, vb.ID)
-	v.Answers["workers_interviewed"] = "4"
-	v.EditReason = reviewEditReason
-	if _, err := b.db.SaveVisit(ctx, v); err != nil {
-		t.Fatal(err)
+	ub.nav.back()
+	ub.home.refresh()
+	waitIdle()
+	if rows := ub.home.data.rows; len(rows) == 0 || rows[0].review != survey.ReviewStateReturn || rows[0].comment != "访谈人数与记录不符" {
+		t.Fatalf("B's home: %+v", rows)
 	}
-	wb.uploadUp(b)
-
+	ub.home.mine.Select(0)
+	waitIdle()
+	vsb := visitOnTop(t, ub)
+	fb := filler{t: t, fv: vsb.fv}
+	fb.goTo("workers_interviewed")
+	if c := vsb.fv.commentLabels["workers_interviewed"]; c == nil || !strings.Contains(c.Text, "只谈了 1 人？请写实际人数") {
+		t.Fatalf("B: the comment is not beside its field: %v", vsb.fv.commentLabels)
+	}
+	test.Tap(vsb.editBtn)
+	waitIdle()
+	fb.text("workers_interviewed", "4")
+	waitIdle()
+	test.Tap(vsb.doneEditBtn)
+	waitIdle()
+	if !strings.Contains(vsb.status.Text, "已修改待复审") {
+		t.Fatalf("B after 完成修改: %q / %q", vsb.status.Text, vsb.message.Text)
+	}
+	ub.nav.back()
+	sb = showSync(ub)
+	waitIdle()
+	wb.uploadUp(sb)
 	// The reviewer sees what changed, and approves.
 	for _, v := range []survey.Visit{va, vb} {
 		page := wb.decide(v.ID, "approved", nil)
@@ -523,12 +569,25 @@ func TestReviewLoopEndToEnd(t *testing.T) {
 		t.Errorf("A's visit screen: %q", vs.status.Text)
 	}
 
-	// B by file: approved.
-	if res, err := b.lap.Import(ctx, b.db, wb.downloadDown(b.lap.DeviceID())); err != nil || res.Down.Summary.Approved != 1 {
-		t.Fatalf("B's last down bundle: %+v %v", res.Down, err)
+	// B by file: approved, and B's app shows it.
+	if msg := wb.importDown(sb, "下发包3.zfb"); !strings.Contains(msg, "审核通过的走访记录 1 条") {
+		t.Fatalf("B's last down bundle: %q", msg)
 	}
-	if info, _, _ := b.db.ReviewOf(ctx, vb.ID); info.State != survey.ReviewStateOK {
-		t.Errorf("B: %s", info.State)
+	ub.nav.back()
+	ub.home.refresh()
+	waitIdle()
+	for _, r := range ub.home.data.rows {
+		if r.ent.USCC == usccB && r.review != survey.ReviewStateOK {
+			t.Errorf("B's home shows the visit as %q", r.review)
+		}
+	}
+	vv, _ = b.db.Visit(ctx, vb.ID)
+	if vv.Answers["workers_interviewed"] != "4" {
+		t.Errorf("B's visit answers %v", vv.Answers["workers_interviewed"])
+	}
+	ent, _ = b.db.Enterprise(ctx, vv.EnterpriseID)
+	if vs := openVisit(ub, ent, vv); !strings.Contains(vs.status.Text, "已通过") {
+		t.Errorf("B's visit screen: %q", vs.status.Text)
 	}
 }
 
