@@ -370,3 +370,171 @@ func TestOfflineLaptopCatchesUpInOrder(t *testing.T) {
 		t.Errorf("second push: %+v %v", res.Fetched, err)
 	}
 }
+
+// Down bundles that carry reviews and 研判 but are damaged, for another
+// laptop, from another district, out of order or a replay change nothing
+// on the laptop, whether they come by USB (Import) or from a server that
+// lies (Fetch); the same bundles in order then apply once.
+func TestBadDownBundlesChangeNothing(t *testing.T) {
+	var handler http.Handler
+	var swap []byte // when set, every down fetch is answered with these bytes
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if swap != nil && strings.HasSuffix(r.URL.Path, "/down") {
+			w.Write(swap)
+			return
+		}
+		handler.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	d, err := district.Init(t.TempDir(), "市南区总工会", srv.URL, district.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	handler = d.Handler(nil)
+	a, b := newField(t, d, "张伟"), newField(t, d, "李娜")
+	v := visitOn(t, a, "青岛海信电器股份有限公司", "91370200163562681G")
+	if _, err := a.l.Push(ctx, a.db, srv.Client(), nil); err != nil {
+		t.Fatal(err)
+	}
+
+	// Three down bundles for A: a return, a 研判, a second return.
+	seal := func(device string) []byte {
+		t.Helper()
+		data, _, err := d.ExportDown(ctx, device)
+		if err != nil || data == nil {
+			t.Fatalf("export down: %v", err)
+		}
+		return data
+	}
+	decide(t, d, v.ID, survey.ReviewReturned, "请补充诉求", survey.FieldComment{Path: "workers_interviewed", Comment: "请核实谈话人数"})
+	b1 := seal(a.l.DeviceID())
+	items, _ := d.DB().LedgerItems(ctx, storage.LedgerFilter{VisitID: v.ID})
+	if len(items) == 0 {
+		t.Fatal("no ledger item")
+	}
+	_, ver, _, _ := d.DB().LedgerItemVersion(ctx, items[0].ID)
+	if err := d.DB().Update(ctx, func(tx *storage.Tx) error {
+		_, err := tx.EditLedgerItem(items[0].ID, ver, func(x *survey.LedgerItem) error {
+			x.Assessment, x.Route, x.AssessedBy, x.AssessedAt = "属实", survey.RouteLegalAid, "王科长", tx.Now()
+			return nil
+		})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b2 := seal(a.l.DeviceID())
+	decide(t, d, v.ID, survey.ReviewReturned, "另请写明涉及人数")
+	b3 := seal(a.l.DeviceID())
+
+	// B's bundle (an assignment), and one from another district that
+	// enrolled A's key too: sealed to A, signed by a key A does not trust.
+	e, err := d.DB().SaveEnterprise(ctx, survey.Enterprise{Name: "青岛啤酒股份有限公司", USCC: "91370200264582785K", District: "市北区"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Assign(ctx, b.l.DeviceID(), []string{e.USCC}); err != nil {
+		t.Fatal(err)
+	}
+	forB := seal(b.l.DeviceID())
+	other, err := district.Init(t.TempDir(), "市北区总工会", "", district.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	req, err := a.l.Request(laptop.Who{DeviceName: "张伟的笔记本", Investigator: "张伟", District: "市北区总工会"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := other.Enroll(req); err != nil {
+		t.Fatal(err)
+	}
+	oe, err := other.DB().SaveEnterprise(ctx, survey.Enterprise{Name: "青岛港湾机械有限公司", USCC: "91370200163562681G", District: "市北区"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Assign(ctx, a.l.DeviceID(), []string{oe.USCC}); err != nil {
+		t.Fatal(err)
+	}
+	foreign, _, err := other.ExportDown(ctx, a.l.DeviceID())
+	if err != nil || foreign == nil {
+		t.Fatalf("the other district's down bundle: %v", err)
+	}
+
+	bad := []struct {
+		name, want string
+		data       []byte
+	}{
+		{"flipped byte", "下发包", flip(b1, len(b1)/2)},
+		{"flipped signature", "下发包", flip(b1, len(b1)-3)},
+		{"truncated", "下发包", b1[:len(b1)-10]},
+		{"for laptop B", "其他设备", forB},
+		{"from another district", "不是区总工会签发", foreign},
+		{"second before first", "缺少第 1 号", b2},
+		{"third before first", "缺少第 1 至 2 号", b3},
+	}
+	before := laptopDump(t, a.db)
+	for _, tt := range bad {
+		if _, err := a.l.Import(ctx, a.db, tt.data); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("USB, %s: %v, want an error with %q", tt.name, err, tt.want)
+		}
+		if laptopDump(t, a.db) != before {
+			t.Errorf("USB, %s: changed the laptop", tt.name)
+		}
+		swap = tt.data
+		if res, err := a.l.Fetch(ctx, a.db, srv.Client()); err == nil || len(res.Bundles) != 0 {
+			t.Errorf("server answering %s: %+v %v", tt.name, res, err)
+		}
+		if laptopDump(t, a.db) != before {
+			t.Errorf("server answering %s: changed the laptop", tt.name)
+		}
+	}
+
+	// The first, then the third skipping the second: refused either way.
+	swap = nil
+	if _, err := a.l.Import(ctx, a.db, b1); err != nil {
+		t.Fatal(err)
+	}
+	before = laptopDump(t, a.db)
+	if _, err := a.l.Import(ctx, a.db, b3); err == nil || laptopDump(t, a.db) != before {
+		t.Errorf("USB, third after first: %v", err)
+	}
+	swap = b3
+	if _, err := a.l.Fetch(ctx, a.db, srv.Client()); err == nil || laptopDump(t, a.db) != before {
+		t.Errorf("server answering the third after the first: %v", err)
+	}
+
+	// A real fetch brings the rest in order, once.
+	swap = nil
+	res, err := a.l.Fetch(ctx, a.db, srv.Client())
+	if err != nil || len(res.Bundles) != 2 || res.Bundles[0].Seq != 2 || res.Bundles[1].Seq != 3 {
+		t.Fatalf("fetch: %+v %v", res, err)
+	}
+	if _, r := stateOn(t, a.db, v.ID); r.Comment != "另请写明涉及人数" {
+		t.Errorf("the latest return is %q", r.Comment)
+	}
+	if it, _ := a.db.LedgerItem(ctx, items[0].ID); it.Route != survey.RouteLegalAid {
+		t.Errorf("研判 not applied: %+v", it)
+	}
+
+	// Replays, by USB and from the server: nothing changes again.
+	before = laptopDump(t, a.db)
+	for i, old := range [][]byte{b1, b2, b3} {
+		if got, err := a.l.Import(ctx, a.db, old); err != nil || !got.Down.Duplicate {
+			t.Errorf("USB, bundle %d again: %+v %v", i+1, got.Down, err)
+		}
+		if laptopDump(t, a.db) != before {
+			t.Errorf("USB, bundle %d again: changed the laptop", i+1)
+		}
+		swap = old
+		if _, err := a.l.Fetch(ctx, a.db, srv.Client()); err == nil || !strings.Contains(err.Error(), "重复") {
+			t.Errorf("server replaying bundle %d: %v", i+1, err)
+		}
+		if laptopDump(t, a.db) != before {
+			t.Errorf("server replaying bundle %d: changed the laptop", i+1)
+		}
+	}
+	if _, r := stateOn(t, a.db, v.ID); r.Comment != "另请写明涉及人数" {
+		t.Errorf("a replay brought back the first return: %q", r.Comment)
+	}
+}
