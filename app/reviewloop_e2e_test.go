@@ -551,6 +551,19 @@ func TestReviewLoopEndToEnd(t *testing.T) {
 	if it.Route != survey.RouteLegalAid || it.Department != "区人社局劳动监察大队" || len(it.Log) != 2 || it.Status != survey.LedgerNegotiating || len(hs) != 1 {
 		t.Errorf("A's ledger item after the merge: %+v, %d heads", it, len(hs))
 	}
+	deadline := time.Now().AddDate(0, 0, 20).Format("2006-01-02")
+	l = showLedger(u)
+	waitIdle()
+	l.filter.SetSelected(filterAll)
+	l.selectItem(item)
+	waitIdle()
+	if got := l.fields["区总工会研判"].Text; !strings.Contains(got, "属实，企业资金周转困难") || !strings.Contains(got, "法律援助") {
+		t.Errorf("A's ledger shows the 研判 as %q", got)
+	}
+	if got := l.fields["期限"].Text; !strings.Contains(got, deadline) {
+		t.Errorf("A's ledger shows the deadline as %q, want %s", got, deadline)
+	}
+	u.nav.back()
 	_, page = wb.get("/ledger/" + item)
 	if !strings.Contains(page, "企业同意下周与职工代表协商") || !strings.Contains(page, "属实，企业资金周转困难") {
 		t.Errorf("the district's ledger item lost one side")
