@@ -2,7 +2,7 @@
 -- visit, written by the district only), projected like every other record
 -- kind. state is survey.ReviewStateOf: it depends on the visit too, so it
 -- is refreshed whenever the review or its visit changes (project.go), and
--- lists filter by it. (0006 is left to the workbench's columns.)
+-- lists filter by it.
 CREATE TABLE reviews (
     id            TEXT PRIMARY KEY,
     version_id    TEXT NOT NULL,
