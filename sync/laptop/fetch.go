@@ -48,8 +48,10 @@ type DownSummary struct {
 	// Visits counts visits changed elsewhere (a resolved conflict, the
 	// other team's visit of an enterprise assigned here).
 	Visits int
-	// Other counts records of kinds this summary does not name (forms,
-	// the campaign file).
+	// Forms counts published form versions and campaign revisions (the
+	// questionnaires and plan in force).
+	Forms int
+	// Other counts records of kinds this summary does not name.
 	Other int
 }
 
@@ -71,6 +73,7 @@ func (s DownSummary) Text() string {
 	add(s.Assigned, "分配给本机的企业 %d 家")
 	add(s.Enterprises, "企业名录更新 %d 家")
 	add(s.Visits, "其他走访记录更新 %d 条")
+	add(s.Forms, "表单和活动配置更新 %d 项")
 	add(s.Other, "其他内容 %d 项")
 	if len(parts) == 0 {
 		return "没有新的内容"
@@ -86,6 +89,7 @@ func (s *DownSummary) add(o DownSummary) {
 	s.Assigned += o.Assigned
 	s.Enterprises += o.Enterprises
 	s.Visits += o.Visits
+	s.Forms += o.Forms
 	s.Other += o.Other
 }
 
@@ -126,6 +130,8 @@ func summarize(vs []survey.Version, self string) DownSummary {
 			}
 		case survey.KindVisit:
 			s.Visits++
+		case survey.KindForm, survey.KindCampaign:
+			s.Forms++
 		default:
 			s.Other++
 		}
