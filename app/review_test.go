@@ -120,6 +120,14 @@ func TestReturnedVisitOnTheLaptop(t *testing.T) {
 	if s.editBtn.Text != "按审核意见修改" {
 		t.Errorf("edit button says %q", s.editBtn.Text)
 	}
+	// 完成修改 without changing anything sends nothing back and says so.
+	test.Tap(s.editBtn)
+	waitIdle()
+	test.Tap(s.doneEditBtn)
+	waitIdle()
+	if !strings.Contains(s.message.Text, "没有改动任何内容") || !strings.Contains(s.status.Text, "退回修改") {
+		t.Errorf("完成修改 without a change: %q / %q", s.message.Text, s.status.Text)
+	}
 	test.Tap(s.editBtn)
 	waitIdle()
 	if s.fv.readOnly || s.editReason != reviewEditReason || len(u.dialogs) != 0 {

@@ -444,6 +444,9 @@ func (s *visitScreen) finalizeThen(then func()) {
 		s.applyStatus()
 		if wasEdit && s.reviewState() == survey.ReviewResubmitted {
 			s.showMessage("修改已保存（已修改待复审）：请同步，交回区总工会复审。", widget.SuccessImportance)
+		} else if wasEdit && s.reviewState() == survey.ReviewStateReturn {
+			// Nothing was changed, so nothing goes back for review.
+			s.showMessage("没有改动任何内容，这条记录仍是“退回修改”。请点“按审核意见修改”，按意见改完再点“完成修改”。", widget.WarningImportance)
 		} else if wasEdit {
 			s.showMessage("修改已保存。", widget.SuccessImportance)
 		} else {
