@@ -38,8 +38,12 @@ type Options struct {
 	// DeviceID and Author are written into every version created here.
 	DeviceID, Author string
 	// Synchronous is SQLite's synchronous pragma: "FULL" (default; every
-	// commit is on disk before it returns) or "NORMAL" (the district
-	// server, where WAL+NORMAL is durable against process crashes).
+	// commit is on disk before it returns) or "NORMAL" (WAL+NORMAL is
+	// durable against process crashes only: a power cut may take back the
+	// last commits). The laptop and the district both use FULL: the
+	// district answers a bundle with a receipt once its transaction
+	// commits, and the laptop then drops the bundle's bytes, so a decision
+	// the district forgot after a power cut would be lost for good.
 	Synchronous string
 	// BusyTimeout is how long a statement waits for another connection or
 	// process holding the write lock before failing with SQLITE_BUSY;
@@ -432,6 +436,15 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 }
 
 // QueryRow runs a read-only query expected to return at most one row.
+// Synchronous returns the synchronous pragma of the connection that
+// writes (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA): what a commit promises about
+// a power cut.
+func (db *DB) Synchronous(ctx context.Context) (int, error) {
+	var mode int
+	err := db.write.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&mode)
+	return mode, err
+}
+
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return db.read.QueryRowContext(ctx, query, args...)
 }

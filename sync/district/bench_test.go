@@ -33,7 +33,7 @@ func BenchmarkImport10kVisits(b *testing.B) {
 		b.StopTimer()
 
 		// Yardstick: the same payloads into one plain table, one transaction.
-		db, err := sql.Open("sqlite", "file:"+filepath.Join(b.TempDir(), "plain.db")+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(b.TempDir(), "plain.db")+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)")
 		if err != nil {
 			b.Fatal(err)
 		}

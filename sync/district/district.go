@@ -161,7 +161,7 @@ func Init(dir, name, serverURL string, opt Options) (*District, error) {
 	if _, _, err := sync.LoadOrCreateKeys(filepath.Join(dir, KeyFile)); err != nil {
 		return nil, &Error{Code: CodeInternal, Message: fmt.Sprintf("无法在 %s 生成区级密钥", dir), Err: err}
 	}
-	db, err := storage.OpenDir(dir, storage.Options{Synchronous: "NORMAL", BusyTimeout: opt.BusyTimeout})
+	db, err := storage.OpenDir(dir, storage.Options{BusyTimeout: opt.BusyTimeout})
 	if err != nil {
 		return nil, asError(err, "init district")
 	}
@@ -207,7 +207,7 @@ func Open(dir string, opt Options) (*District, error) {
 	}
 	// The district's own versions (resolutions) need a device id and an
 	// author; read them before opening the real handle.
-	probe, err := storage.OpenDir(dir, storage.Options{Synchronous: "NORMAL", BusyTimeout: opt.BusyTimeout})
+	probe, err := storage.OpenDir(dir, storage.Options{BusyTimeout: opt.BusyTimeout})
 	if err != nil {
 		return nil, asError(err, "open district")
 	}
@@ -217,7 +217,7 @@ func Open(dir string, opt Options) (*District, error) {
 	if id == "" {
 		return nil, errorf(CodeNotFound, "目录 %s 的区级设置不完整（init 没有完成？）", dir)
 	}
-	db, err := storage.OpenDir(dir, storage.Options{Now: opt.Now, Synchronous: "NORMAL", DeviceID: id, Author: name, BusyTimeout: opt.BusyTimeout, ReadMmap: 1 << 30})
+	db, err := storage.OpenDir(dir, storage.Options{Now: opt.Now, DeviceID: id, Author: name, BusyTimeout: opt.BusyTimeout, ReadMmap: 1 << 30})
 	if err != nil {
 		return nil, asError(err, "open district")
 	}
