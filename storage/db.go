@@ -436,6 +436,24 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 }
 
 // QueryRow runs a read-only query expected to return at most one row.
+// scanStrings reads the one text column of rows (closing them), or
+// returns the query's error: the list queries of ids.
+func scanStrings(rows *sql.Rows, err error) ([]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
 // Synchronous returns the synchronous pragma of the connection that
 // writes (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA): what a commit promises about
 // a power cut.

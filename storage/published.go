@@ -158,23 +158,11 @@ func (tx *Tx) PublishCampaign(c *survey.Campaign, by, reason string) (int, surve
 // receives, before the records of its own down bundle. The caller leaves
 // out what it has already sent.
 func (tx *Tx) PublishedVersions() ([]string, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, `
+	ids, err := scanStrings(tx.tx.QueryContext(tx.ctx, `
 		SELECT v.version_id FROM versions v
 		WHERE v.record_id IN (SELECT id FROM published_forms UNION ALL SELECT id FROM published_campaign)
-		ORDER BY v.seq`)
+		ORDER BY v.seq`))
 	if err != nil {
-		return nil, fmt.Errorf("published versions: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("published versions: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("published versions: %w", err)
 	}
 	return ids, nil

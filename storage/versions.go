@@ -164,25 +164,12 @@ func sortHeads(vs []survey.Version) {
 // a district of several hundred thousand records is not scanned; each
 // candidate's heads are then read and counted.
 func (db *DB) Conflicts(ctx context.Context) ([]Conflict, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id FROM enterprises WHERE conflict = 1
+	ids, err := scanStrings(db.read.QueryContext(ctx, `SELECT id FROM enterprises WHERE conflict = 1
 		UNION SELECT id FROM visits WHERE conflict = 1
 		UNION SELECT id FROM ledger_items WHERE conflict = 1
 		UNION SELECT record_id FROM versions WHERE deleted = 1
-		ORDER BY 1`)
+		ORDER BY 1`))
 	if err != nil {
-		return nil, fmt.Errorf("conflicts: %w", err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("conflicts: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("conflicts: %w", err)
 	}
 	out := make([]Conflict, 0, len(ids))
@@ -240,24 +227,12 @@ func (tx *Tx) AssigneeVersions(deviceID string) ([]string, error) {
 		args = append(args, deviceID)
 	}
 	args = append(args, deviceID)
-	rows, err := tx.tx.QueryContext(tx.ctx, `
+	ids, err := scanStrings(tx.tx.QueryContext(tx.ctx, `
 		WITH recs AS (`+strings.Join(deviceRecords, "\n\t\t\tUNION ")+`)
 		SELECT v.version_id FROM versions v
 		WHERE v.record_id IN (SELECT id FROM recs) AND v.device_id <> ? AND v.kind <> 'response'
-		ORDER BY v.seq`, args...)
+		ORDER BY v.seq`, args...))
 	if err != nil {
-		return nil, fmt.Errorf("assignee versions: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("assignee versions: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("assignee versions: %w", err)
 	}
 	return ids, nil
