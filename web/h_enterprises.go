@@ -73,10 +73,7 @@ func (s *Server) renderEnterprises(w http.ResponseWriter, r *http.Request, sess 
 	if data.Devices, err = s.d.Devices(ctx); err != nil {
 		return err
 	}
-	data.DeviceNames = map[string]string{}
-	for _, d := range data.Devices {
-		data.DeviceNames[d.ID] = d.Name
-	}
+	data.DeviceNames = deviceNames(data.Devices)
 	// The search box updates the list as one types (htmx); the list alone
 	// is sent back for those requests.
 	if r.Header.Get("HX-Request") == "true" {

@@ -60,7 +60,7 @@ func parseReviewFilter(v url.Values) reviewFilter {
 func (s *Server) reviewsPage(w http.ResponseWriter, r *http.Request, sess *Session) error {
 	ctx := r.Context()
 	f := parseReviewFilter(r.URL.Query())
-	data := reviewsData{Filter: f, States: survey.ReviewStates, DevNames: map[string]string{}}
+	data := reviewsData{Filter: f, States: survey.ReviewStates}
 	var total int
 	var err error
 	if data.Rows, total, err = s.db.ListReviews(ctx, storage.ReviewListQuery{State: survey.ReviewState(f.State), Street: f.Street, Device: f.Device, Text: f.Text,
@@ -78,9 +78,7 @@ func (s *Server) reviewsPage(w http.ResponseWriter, r *http.Request, sess *Sessi
 	if data.Devices, err = s.d.Devices(ctx); err != nil {
 		return err
 	}
-	for _, d := range data.Devices {
-		data.DevNames[d.ID] = d.Name
-	}
+	data.DevNames = deviceNames(data.Devices)
 	return s.render(w, r, sess, "reviews", "审核", "reviews", data)
 }
 

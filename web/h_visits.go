@@ -24,7 +24,7 @@ type visitsData struct {
 func (s *Server) visitsPage(w http.ResponseWriter, r *http.Request, sess *Session) error {
 	ctx := r.Context()
 	f := parseVisitFilter(r.URL.Query())
-	data := visitsData{Filter: f, DevNames: map[string]string{}}
+	data := visitsData{Filter: f}
 	var total int
 	var err error
 	if data.Rows, total, err = s.db.ListVisits(ctx, f.query()); err != nil {
@@ -37,10 +37,18 @@ func (s *Server) visitsPage(w http.ResponseWriter, r *http.Request, sess *Sessio
 	if data.Devices, err = s.d.Devices(ctx); err != nil {
 		return err
 	}
-	for _, d := range data.Devices {
-		data.DevNames[d.ID] = d.Name
-	}
+	data.DevNames = deviceNames(data.Devices)
 	return s.render(w, r, sess, "visits", "走访记录", "visits", data)
+}
+
+// deviceNames maps each device's id to its name, for lists that show
+// which team a record or an enterprise belongs to.
+func deviceNames(devs []district.Device) map[string]string {
+	m := make(map[string]string, len(devs))
+	for _, d := range devs {
+		m[d.ID] = d.Name
+	}
+	return m
 }
 
 type historyRow struct {
