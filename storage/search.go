@@ -472,18 +472,9 @@ func (db *DB) Streets(ctx context.Context, district string) ([]string, error) {
 		q += ` AND district = ?`
 		args = append(args, district)
 	}
-	rows, err := db.read.QueryContext(ctx, q+` ORDER BY street`, args...)
+	out, err := scanStrings(db.read.QueryContext(ctx, q+` ORDER BY street`, args...))
 	if err != nil {
 		return nil, fmt.Errorf("streets: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, fmt.Errorf("streets: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return out, nil
 }

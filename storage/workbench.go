@@ -415,17 +415,15 @@ func (db *DB) CountRatesAfter(ctx context.Context, rules []survey.RateRule, afte
 	}
 	defer rows.Close()
 	var (
-		kind string
-		n    int
-		sums = make([]survey.Rate, len(rules))
-		dst  = []any{nil, &kind, &n}
+		id, kind string
+		n        int
+		sums     = make([]survey.Rate, len(rules))
+		dst      = []any{&id, &kind, &n}
 	)
 	for i := range sums {
 		dst = append(dst, &sums[i].Valid, &sums[i].Hits)
 	}
 	for rows.Next() {
-		var id string
-		dst[0] = &id
 		if err := rows.Scan(dst...); err != nil {
 			return nil, 0, 0, fmt.Errorf("count rates: %w", err)
 		}
