@@ -31,10 +31,6 @@ start=$(date +%s)
 	echo "binary: $(ls -l "$exe" | awk '{print $5}') bytes, $(x86_64-w64-mingw32-objdump -f "$exe" | grep 'file format' | sed 's/.*file format //')"
 } | tee "$log"
 
-wineboot --init >/dev/null 2>&1
-x86_64-w64-mingw32-gcc -shared -O2 -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
-	scripts/wine/bcryptprimitives.c -ladvapi32
-echo "wine prefix ready after $(( $(date +%s) - start )) s" | tee -a "$log"
 
 # A private X server at the size of the smallest laptops.
 for n in $(seq 150 199); do
@@ -44,6 +40,14 @@ Xvfb "$disp" -screen 0 1366x768x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb_pid=$!
 for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${disp#:}" ] && break; sleep 0.1; done
 export DISPLAY="$disp"
+
+# Wine's prefix is made with the X server already there: a prefix made
+# without a display cannot create windows later (GLFW: "Failed to create
+# helper window"), which is what a CI runner without DISPLAY got.
+wineboot --init >/dev/null 2>&1
+x86_64-w64-mingw32-gcc -shared -O2 -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
+	scripts/wine/bcryptprimitives.c -ladvapi32
+echo "wine prefix ready after $(( $(date +%s) - start )) s" | tee -a "$log"
 
 winpath() { echo "Z:${1//\//\\}"; } # /tmp/x/y -> Z:\tmp\x\y
 data="$work/data"
