@@ -9,8 +9,10 @@ build_pkgs=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev
 # libreoffice-calc-nogui: survey/xlsform checks that LibreOffice reads the
 # shipped XLSForm templates as written. chromium and a CJK font: the
 # workbench's browser tests (web/browser_test.go) drive headless chromium
-# and screenshot its Chinese pages.
-test_pkgs=("${build_pkgs[@]}" xvfb xauth poppler-utils libreoffice-calc-nogui chromium fonts-noto-cjk)
+# and screenshot its Chinese pages; chromium-l10n holds chromium's own
+# Chinese strings (without it --lang=zh-CN falls back to English: the file
+# inputs said "Choose File"), as a Chinese office PC's browser shows them.
+test_pkgs=("${build_pkgs[@]}" xvfb xauth poppler-utils libreoffice-calc-nogui chromium chromium-l10n fonts-noto-cjk)
 windows_pkgs=(gcc-mingw-w64-x86-64)
 # Wine runs the .exe for make windows-check (wine64 is the 64-bit loader;
 # Debian's wine package holds the wine command).

@@ -41,6 +41,9 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("lang", "zh-CN"),
 		chromedp.Flag("accept-lang", "zh-CN"),
+		// On Linux chromium takes its own UI language (the file inputs'
+		// 选择文件) from the environment, not from --lang.
+		chromedp.Env("LANGUAGE=zh_CN"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1366, 768),
 	}
