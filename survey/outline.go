@@ -104,7 +104,7 @@ func Outline(f, prev *Form) (items []OutlineItem, changes []string) {
 	items = walk(f.Fields, "")
 	if prev != nil {
 		if prev.Title != f.Title {
-			changes = append([]string{fmt.Sprintf("表单标题改为“%s”（原为“%s”）", f.Title, prev.Title)}, changes...)
+			changes = append([]string{fmt.Sprintf("表单标题改为《%s》（原为《%s》）", f.Title, prev.Title)}, changes...)
 		}
 		var gone func(fs []Field, repeats string)
 		gone = func(fs []Field, repeats string) {

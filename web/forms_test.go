@@ -159,7 +159,7 @@ func TestPublishFormFromWorkbook(t *testing.T) {
 		t.Errorf("campaign uses worker v%d", c.Forms.Worker.Version)
 	}
 	list := admin.get("/forms")
-	if !strings.Contains(list.body, "已发布职工问卷“") || !strings.Contains(list.body, "管理员甲 于") || !strings.Contains(list.body, "职工问卷-2027.xlsx") {
+	if !strings.Contains(list.body, "已发布职工问卷《") || !strings.Contains(list.body, "管理员甲 于") || !strings.Contains(list.body, "职工问卷-2027.xlsx") {
 		t.Errorf("forms page after publishing:\n%s", list.body)
 	}
 	if e.auditCount("form.publish") != 1 || e.auditCount("campaign.publish") != 1 {

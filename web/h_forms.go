@@ -299,7 +299,7 @@ func (s *Server) formPublish(w http.ResponseWriter, r *http.Request, sess *Sessi
 		}
 		return err
 	}
-	msg := fmt.Sprintf("已发布%s“%s”第 %d 版。", survey.KindName(f.Kind), f.Title, f.Version)
+	msg := fmt.Sprintf("已发布%s《%s》第 %d 版。", survey.KindName(f.Kind), f.Title, f.Version)
 	if res.CampaignRevision > 0 {
 		msg += "活动配置已改用这一版，笔记本上新填的记录将使用它；已开始的记录仍用原来的版本。"
 	}

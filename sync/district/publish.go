@@ -203,7 +203,7 @@ func (d *District) PublishForm(ctx context.Context, f *survey.Form, by, source s
 		if err != nil {
 			return err
 		}
-		detail := fmt.Sprintf("发布%s“%s”（%s，%d 道题", what, f.Title, survey.KindName(f.Kind), survey.CountQuestions(f))
+		detail := fmt.Sprintf("发布%s《%s》（%s，%d 道题", what, f.Title, survey.KindName(f.Kind), survey.CountQuestions(f))
 		if source != "" {
 			detail += "，来自 " + source
 		}

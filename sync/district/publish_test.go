@@ -80,7 +80,7 @@ func TestPublishFormAndSendDown(t *testing.T) {
 	}
 	log := strings.Join(details, "\n")
 	for _, want := range []string{
-		"王主任 form.publish 发布表单 worker_questionnaire 第 2 版““真情协商·和谐共赢”职工满意度测评问卷”（职工问卷，12 道题，来自 职工问卷.xlsx）；与第 1 版相比：",
+		"王主任 form.publish 发布表单 worker_questionnaire 第 2 版《“真情协商·和谐共赢”职工满意度测评问卷》（职工问卷，12 道题，来自 职工问卷.xlsx）；与第 1 版相比：",
 		"新增题目「对技能培训和就业服务的满意度」",
 		"王主任 campaign.publish 活动配置第 1 次发布：职工问卷改用第 2 版",
 	} {
