@@ -12,7 +12,12 @@ build_pkgs=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev
 # and screenshot its Chinese pages; chromium-l10n holds chromium's own
 # Chinese strings (without it --lang=zh-CN falls back to English: the file
 # inputs said "Choose File"), as a Chinese office PC's browser shows them.
-test_pkgs=("${build_pkgs[@]}" xvfb xauth poppler-utils libreoffice-calc-nogui chromium chromium-l10n fonts-noto-cjk)
+# firefox-esr: web/firefox_test.go drives the workbench in headless Firefox
+# ESR through WebDriver BiDi (built into Firefox, no geckodriver needed);
+# firefox-esr-l10n-zh-cn holds Firefox's own Chinese strings for
+# intl.locale.requested=zh-CN (the date inputs, the file inputs' 浏览…).
+test_pkgs=("${build_pkgs[@]}" xvfb xauth poppler-utils libreoffice-calc-nogui chromium chromium-l10n
+	firefox-esr firefox-esr-l10n-zh-cn fonts-noto-cjk)
 windows_pkgs=(gcc-mingw-w64-x86-64)
 # Wine runs the .exe for make windows-check (wine64 is the 64-bit loader;
 # Debian's wine package holds the wine command).
