@@ -94,6 +94,7 @@ func TestFirefox(t *testing.T) {
 			t.Errorf("%s: the side bar marks %q as the open page", p.link, s)
 		}
 		f.checkWidth(p.link)
+		f.checkLabels(p.link)
 		switch p.href {
 		case "/":
 			f.shot("overview")
@@ -116,6 +117,14 @@ func TestFirefox(t *testing.T) {
 				}
 			}
 			f.shot("stats")
+		case "/campaign":
+			// The campaign editor, opened as a person would.
+			f.click("#campaign-edit summary")
+			f.waitFor("open the campaign editor", `() => document.querySelector("#campaign-edit").open`)
+			f.checkOverlap("活动: 修改活动配置", `#campaign-edit form[action="/campaign/preview"]`)
+			f.checkWidth("活动: 修改活动配置")
+		case "/settings":
+			f.checkOverlap("设置", "main")
 		}
 	}
 
@@ -193,6 +202,44 @@ func (f *firefox) checkWidth(page string) {
 	}
 	if w.Scroll > w.Inner {
 		f.t.Errorf("%s: the page is %d px wide in a %d px window; widest: %s", page, w.Scroll, w.Inner, w.Widest)
+	}
+}
+
+// checkLabels fails the test if a label of ten characters or fewer (the
+// "最长登录时长（小时）" kind) of a two-column form breaks over two lines:
+// Firefox sets a full-width closing bracket a full em wide where Chromium
+// trims it, so a column that just fitted in Chromium broke "分钟" in
+// Firefox.
+func (f *firefox) checkLabels(page string) {
+	f.t.Helper()
+	var broken []string
+	f.eval("form labels", `() => Array.from(document.querySelectorAll(".form-grid > label[for]"))
+		.filter(l => l.offsetParent && [...l.textContent.trim()].length <= 10 && l.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(l).lineHeight))
+		.map(l => l.textContent.trim())`, &broken)
+	if len(broken) > 0 {
+		f.t.Errorf("%s: labels broken over two lines: %q", page, broken)
+	}
+}
+
+// checkOverlap fails the test if two visible form controls inside the
+// element overlap (one drawn over the other's text).
+func (f *firefox) checkOverlap(page, sel string) {
+	f.t.Helper()
+	var pairs []string
+	f.eval("overlapping controls", `(s) => {
+		const name = e => e.tagName.toLowerCase() + (e.name ? "[name=" + e.name + "]" : "") + (e.type ? "[type=" + e.type + "]" : "");
+		const cs = Array.from(document.querySelector(s).querySelectorAll("input, select, textarea, button"))
+			.filter(e => e.type !== "hidden" && e.offsetParent);
+		const out = [];
+		for (let i = 0; i < cs.length; i++) for (let j = i + 1; j < cs.length; j++) {
+			const a = cs[i].getBoundingClientRect(), b = cs[j].getBoundingClientRect();
+			if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1)
+				out.push(name(cs[i]) + " / " + name(cs[j]));
+		}
+		return out;
+	}`, &pairs, sel)
+	if len(pairs) > 0 {
+		f.t.Errorf("%s: form controls drawn over each other: %s", page, strings.Join(pairs, "; "))
 	}
 }
 
