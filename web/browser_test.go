@@ -115,6 +115,9 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	if blankImage(img) {
 		t.Errorf("screenshot %s is blank", name)
 	}
+	for _, c := range get(t, ctx, "layout of "+name, chromedp.Evaluate[[]string]("("+coveredJS+")()")) {
+		t.Errorf("screenshot %s: %s", name, c)
+	}
 	if os.Getenv("ZOUFANG_UPDATE_SCREENSHOTS") == "1" {
 		dst := filepath.Join("..", "docs", "screenshots", "workbench-"+name+".png")
 		if err := os.WriteFile(dst, buf, 0o644); err != nil {
@@ -123,6 +126,32 @@ func shot(t *testing.T, ctx context.Context, name string) {
 		fmt.Println("wrote", dst)
 	}
 }
+
+// coveredJS lists what a page draws over something else: a table wider
+// than the box it sits in (its last columns run under whatever is beside
+// it), and boxes side by side in a .row that overlap. Both browser tests
+// run it on every page they look at.
+const coveredJS = `() => {
+	const out = [];
+	const label = el => el.id ? '#' + el.id : el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : '');
+	for (const t of document.querySelectorAll('main table')) {
+		const box = t.parentElement, r = t.getBoundingClientRect(), b = box.getBoundingClientRect();
+		const scrolls = ['auto', 'scroll'].includes(getComputedStyle(box).overflowX);
+		if (!scrolls && r.right > b.right + 1) out.push(label(t) + ' is ' + Math.round(r.right - b.right) + ' px wider than ' + label(box));
+	}
+	for (const row of document.querySelectorAll('main .row')) {
+		const kids = [...row.children].map(k => [k, k.getBoundingClientRect()]);
+		for (let i = 0; i < kids.length; i++) for (let j = i + 1; j < kids.length; j++) {
+			const [a, ra] = kids[i], [b, rb] = kids[j];
+			const apart = ra.right <= rb.left + 1 || rb.right <= ra.left + 1 || ra.bottom <= rb.top + 1 || rb.bottom <= ra.top + 1;
+			const table = a.querySelector('table');
+			const tr = table ? table.getBoundingClientRect() : null;
+			const tableUnder = tr && !(tr.right <= rb.left + 1 || rb.right <= tr.left + 1 || tr.bottom <= rb.top + 1 || rb.bottom <= tr.top + 1);
+			if (!apart || tableUnder) out.push(label(a) + ' and ' + label(b) + ' overlap');
+		}
+	}
+	return out;
+}`
 
 // TestBrowser drives the workbench in headless chromium as district staff
 // would: log in (wrong password first), lock out an account, enrol a

@@ -95,6 +95,7 @@ func TestFirefox(t *testing.T) {
 		}
 		f.checkWidth(p.link)
 		f.checkLabels(p.link)
+		f.checkCovered(p.link)
 		switch p.href {
 		case "/":
 			f.shot("overview")
@@ -218,6 +219,17 @@ func (f *firefox) checkLabels(page string) {
 		.map(l => l.textContent.trim())`, &broken)
 	if len(broken) > 0 {
 		f.t.Errorf("%s: labels broken over two lines: %q", page, broken)
+	}
+}
+
+// checkCovered fails the test if the page draws something over something
+// else (coveredJS, the same check as the chromium tests').
+func (f *firefox) checkCovered(page string) {
+	f.t.Helper()
+	var covered []string
+	f.eval("covered", coveredJS, &covered)
+	for _, c := range covered {
+		f.t.Errorf("%s: %s", page, c)
 	}
 }
 
