@@ -198,6 +198,9 @@ func (db *DB) Close() error {
 // Dir returns the directory holding the database file.
 func (db *DB) Dir() string { return filepath.Dir(db.path) }
 
+// Forms returns the form definitions records are checked against.
+func (db *DB) Forms() *survey.FormSet { return db.opt.Forms }
+
 // Path returns the database file name.
 func (db *DB) Path() string { return db.path }
 

@@ -106,12 +106,18 @@ func (db *DB) SaveLedgerItem(ctx context.Context, it survey.LedgerItem) (survey.
 			if it.DemandIndex == 0 && it.VisitID == "" {
 				it.DemandIndex = -1
 			}
+			if err := checkLedgerText(survey.LedgerItem{}, it); err != nil {
+				return err
+			}
 		} else {
 			old, err := tx.ledgerItem(it.ID)
 			if err != nil {
 				return err
 			}
 			it.Log, it.CreatedAt = old.Log, old.CreatedAt
+			if err := checkLedgerText(old, it); err != nil {
+				return err
+			}
 		}
 		_, err := tx.create(survey.KindLedger, it.ID, "", 0, it, false)
 		return err
@@ -144,8 +150,12 @@ func (db *DB) AddFollowUp(ctx context.Context, itemID string, fu survey.FollowUp
 		if fu.At.IsZero() {
 			fu.At = tx.Now()
 		}
-		it.Log = append(it.Log, fu)
+		old := it
+		it.Log = append(it.Log[:len(it.Log):len(it.Log)], fu)
 		it.Status = fu.Status
+		if err := checkLedgerText(old, it); err != nil {
+			return err
+		}
 		_, err = tx.create(survey.KindLedger, it.ID, "", 0, it, false)
 		return err
 	})
@@ -200,6 +210,9 @@ func (tx *Tx) EditLedgerItem(id, base string, edit func(*survey.LedgerItem) erro
 	if it.Deadline != "" && !survey.ValidDay(it.Deadline) {
 		return it, &Error{Code: "invalid", Message: "办结期限应按“年-月-日”填写，如 2026-04-05"}
 	}
+	if err := checkLedgerText(old, it); err != nil {
+		return it, err
+	}
 	it.ID, it.EnterpriseID, it.VisitID, it.DemandIndex, it.CreatedAt = old.ID, old.EnterpriseID, old.VisitID, old.DemandIndex, old.CreatedAt
 	if _, err := tx.create(survey.KindLedger, it.ID, "", 0, it, false); err != nil {
 		return it, err
@@ -216,4 +229,12 @@ func (db *DB) LedgerItemVersion(ctx context.Context, id string) (survey.LedgerIt
 	err := db.read.QueryRowContext(ctx, `SELECT body, version_id, conflict FROM ledger_items WHERE id = ?`, id).Scan(&body, &version, &conflict)
 	it, err := decodeLedgerItem(id, body, err)
 	return it, version, conflict, err
+}
+
+// checkLedgerText is survey.CheckLedgerText as a storage error.
+func checkLedgerText(old, next survey.LedgerItem) error {
+	if err := survey.CheckLedgerText(old, next); err != nil {
+		return &Error{Code: "invalid", Message: err.Error() + "。未保存", Err: err}
+	}
+	return nil
 }

@@ -33,6 +33,15 @@ func (db *DB) AddResponse(ctx context.Context, r survey.Response) (survey.Respon
 	}
 	r.ID = uuid.NewString()
 	r.Answers = survey.NormalizeAnswers(r.Answers)
+	if f, ok := db.opt.Forms.Get(r.FormID, r.FormVersion); ok {
+		if ps := survey.LengthProblems(f, r.Answers); len(ps) > 0 {
+			label := ps[0].Path
+			if fd := f.Lookup(ps[0].Field); fd != nil {
+				label = "“" + fd.Label + "”"
+			}
+			return r, &Error{Code: "invalid", Message: label + ps[0].Message + "，请缩短后再提交；问卷未保存"}
+		}
+	}
 	err := db.Update(ctx, func(tx *Tx) error {
 		_, err := tx.create(survey.KindResponse, r.ID, r.FormID, r.FormVersion, r, true)
 		return err

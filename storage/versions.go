@@ -577,6 +577,15 @@ func (tx *Tx) createVersion(kind survey.RecordKind, recordID string, formID stri
 			}
 		}
 	}
+	// A version that could never travel in a bundle is never stored: the
+	// save is refused, and the person shortens the text it names.
+	var f *survey.Form
+	if formID != "" {
+		f, _ = tx.db.opt.Forms.Get(formID, formVersion)
+	}
+	if err := survey.CheckVersionSize(v, f); err != nil {
+		return v, &Error{Code: "too_large", Message: err.Error(), Err: err}
+	}
 	if err := tx.apply(v, true, fresh, payload); err != nil {
 		return v, err
 	}

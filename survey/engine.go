@@ -415,6 +415,9 @@ func checkValue(fd *Field, s string) string {
 		if !utf8.ValidString(s) {
 			return "文字包含无效字符"
 		}
+		if max := TextLimit(fd.Type); max > 0 {
+			return LengthMessage(s, max)
+		}
 	}
 	return ""
 }

@@ -50,3 +50,42 @@ func LedgerItemsFromVisit(v Visit, now time.Time) []LedgerItem {
 	}
 	return out
 }
+
+// CheckLedgerText refuses free text of next over its limit
+// (*TextLengthError): the description, owner, 研判 result, department and
+// every follow-up note that next adds or changes relative to prev (the
+// stored item; the zero item for a new one). Text that prev already holds
+// is not checked again, so an item stored over the limit by an older
+// version can still be followed up.
+func CheckLedgerText(prev, next LedgerItem) error {
+	fields := []struct {
+		what     string
+		old, new string
+		max      int
+	}{
+		{"问题描述", prev.Description, next.Description, MaxLongText},
+		{"负责人", prev.Owner, next.Owner, MaxLineText},
+		{"研判结果", prev.Assessment, next.Assessment, MaxLongText},
+		{"责任部门", prev.Department, next.Department, MaxLineText},
+	}
+	for _, f := range fields {
+		if f.new == f.old {
+			continue
+		}
+		if err := CheckText(f.what, f.new, f.max); err != nil {
+			return err
+		}
+	}
+	for i, fu := range next.Log {
+		if i < len(prev.Log) && prev.Log[i].Note == fu.Note && prev.Log[i].By == fu.By {
+			continue
+		}
+		if err := CheckText("跟进情况", fu.Note, MaxLongText); err != nil {
+			return err
+		}
+		if err := CheckText("跟进人", fu.By, MaxLineText); err != nil {
+			return err
+		}
+	}
+	return nil
+}

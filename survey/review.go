@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -112,7 +111,7 @@ func ReviewID(visitID string) string {
 
 // Limits of a review's text, checked by Review.Check.
 const (
-	MaxReviewComment = 2000 // runes, overall comment and each field comment
+	MaxReviewComment = MaxLongText // runes, overall comment and each field comment
 	MaxFieldComments = 200
 )
 
@@ -142,8 +141,8 @@ func (r Review) Check() error {
 	if strings.TrimSpace(r.Reviewer) == "" || r.At.IsZero() {
 		return fmt.Errorf("审核记录缺少审核人或时间")
 	}
-	if !utf8.ValidString(r.Comment) || utf8.RuneCountInString(r.Comment) > MaxReviewComment {
-		return fmt.Errorf("审核意见最多 %d 字", MaxReviewComment)
+	if err := CheckText("审核意见", r.Comment, MaxReviewComment); err != nil {
+		return err
 	}
 	if len(r.Fields) > MaxFieldComments {
 		return fmt.Errorf("逐项意见最多 %d 条", MaxFieldComments)
@@ -157,8 +156,11 @@ func (r Review) Check() error {
 			return fmt.Errorf("题目 %s 有两条逐项意见", c.Path)
 		}
 		seen[c.Path] = true
-		if strings.TrimSpace(c.Comment) == "" || !utf8.ValidString(c.Comment) || utf8.RuneCountInString(c.Comment) > MaxReviewComment {
-			return fmt.Errorf("题目 %s 的意见为空或超过 %d 字", c.Path, MaxReviewComment)
+		if strings.TrimSpace(c.Comment) == "" {
+			return fmt.Errorf("题目 %s 的意见为空", c.Path)
+		}
+		if err := CheckText("题目 "+c.Path+" 的意见", c.Comment, MaxReviewComment); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -120,6 +120,9 @@ func CheckVisitChange(prev, next Visit, f *Form, today time.Time) error {
 	if f == nil || f.ID != next.FormID || f.Version != next.FormVersion {
 		return refuse("走访记录的表单版本不符", nil)
 	}
+	if err := checkVisitText(next, f); err != nil {
+		return err
+	}
 	switch next.Status {
 	case VisitDraft:
 		if prev.Status != "" && prev.Status != VisitDraft {
@@ -151,6 +154,28 @@ func CheckVisitChange(prev, next Visit, f *Form, today time.Time) error {
 	return CheckSignOff(next.SignOff)
 }
 
+// checkVisitText refuses a visit holding free text over its limit, whatever
+// its status: LengthProblems of the answers, the edit reason and the
+// sign-off. The first over-long answer is named; Problems lists them all,
+// so the form shows each under its field.
+func checkVisitText(v Visit, f *Form) error {
+	if ps := LengthProblems(f, v.Answers); len(ps) > 0 {
+		label := ps[0].Path
+		if fd := f.Lookup(ps[0].Field); fd != nil && fd.Label != "" {
+			label = "“" + fd.Label + "”"
+		}
+		msg := fmt.Sprintf("%s%s，请缩短后再保存；未保存", label, ps[0].Message)
+		if len(ps) > 1 {
+			msg = fmt.Sprintf("有 %d 处文字超过字数上限，第一处：%s", len(ps), msg)
+		}
+		return &VisitChangeError{Message: msg, Problems: ps}
+	}
+	if err := CheckText("修改原因", v.EditReason, MaxLongText); err != nil {
+		return &VisitChangeError{Message: err.Error() + "，未保存"}
+	}
+	return nil
+}
+
 // CheckSignOff checks the enterprise's sign-off of a printed record.
 func CheckSignOff(s *SignOff) error {
 	switch {
@@ -160,6 +185,11 @@ func CheckSignOff(s *SignOff) error {
 		return &VisitChangeError{Message: "请填写签字人姓名"}
 	case !ValidDay(s.Date):
 		return &VisitChangeError{Message: "签字日期应按“年-月-日”填写，如 2026-04-05"}
+	}
+	for _, err := range []error{CheckText("签字人姓名", s.SignerName, MaxLineText), CheckText("签字人职务", s.SignerTitle, MaxLineText)} {
+		if err != nil {
+			return &VisitChangeError{Message: err.Error()}
+		}
 	}
 	return nil
 }

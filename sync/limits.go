@@ -3,6 +3,8 @@ package sync
 import (
 	"errors"
 	"fmt"
+
+	"zoufang/survey"
 )
 
 // Limits bounds what a parser of outside input accepts. Every limit is
@@ -33,7 +35,7 @@ const (
 	DefaultMaxBundle          = 256 << 20
 	DefaultMaxPlain           = 512 << 20
 	DefaultMaxRecords         = 200_000
-	DefaultMaxRecordBytes     = 256 << 10
+	DefaultMaxRecordBytes     = survey.MaxRecordBytes // one rule: what storage refuses to store
 	DefaultMaxAttachments     = 20_000
 	DefaultMaxAttachmentBytes = 32 << 20
 )

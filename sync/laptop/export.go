@@ -66,6 +66,26 @@ func (l *Laptop) export(ctx context.Context, db *storage.DB, progress func(done,
 	}
 	for {
 		b, data, err := l.sealNext(ctx, db, trust)
+		var unsendable *unsendableError
+		if errors.As(err, &unsendable) {
+			// Stored over the limit by an older version of the program:
+			// if the person already saved a shortened version, the old
+			// one (never sent, known nowhere else) leaves the history and
+			// the export goes on; otherwise the error names what to
+			// shorten.
+			dropped := false
+			if err := db.Update(ctx, func(tx *storage.Tx) error {
+				var err error
+				dropped, err = tx.DropUnsendable(unsendable.version.VersionID, unsendable.afterSeq)
+				return err
+			}); err != nil {
+				return res, fmt.Errorf("export: %w", err)
+			}
+			if dropped {
+				continue
+			}
+			err = l.recordTooLarge(ctx, db, unsendable.version)
+		}
 		if err != nil {
 			return res, err
 		}
@@ -177,6 +197,19 @@ func (l *Laptop) collect(ctx context.Context, db *storage.DB, afterSeq int64) (p
 			if err != nil {
 				return p, 0, 0, fmt.Errorf("无法生成同步包：%w", err)
 			}
+			if size-4 > sync.DefaultMaxRecordBytes {
+				// No bundle can carry it: seal what comes before it,
+				// then stop at it (Export deals with it).
+				if len(p.Versions) == 0 {
+					return p, 0, 0, &unsendableError{version: v, afterSeq: last}
+				}
+				if i > 0 {
+					if _, last, err = db.Outbox(ctx, last, i); err != nil {
+						return p, 0, 0, fmt.Errorf("export: %w", err)
+					}
+				}
+				return p, first, last, nil
+			}
 			var atts []sync.Attachment
 			for _, id := range attachmentRefs(v) {
 				if seen[id] {
@@ -235,6 +268,66 @@ func (e *TooLargeError) Error() string {
 	}
 	return fmt.Sprintf("无法导出：%s有 %s，超过一个同步包的上限 %s，放不进任何同步包。这条记录及其后的记录未导出，仍保留在本机，未丢失任何数据。请检查这条记录的照片是否过大，或联系区总工会。",
 		what, sizeText(e.Size), sizeText(e.Max))
+}
+
+// unsendableError is collect meeting, first in the outbox, a version no
+// bundle may carry (over sync.DefaultMaxRecordBytes); afterSeq is the
+// outbox position before it.
+type unsendableError struct {
+	version  survey.Version
+	afterSeq int64
+}
+
+func (e *unsendableError) Error() string { return "unsendable version " + e.version.VersionID }
+
+// RecordTooLargeError refuses an export: a record version stored by an
+// older version of the program is larger than any bundle may carry
+// (sync.DefaultMaxRecordBytes) and the record has no shorter version
+// since. Nothing of it or after it was sealed and nothing is lost; once the
+// person shortens what it names (a new, smaller version of the record),
+// the next export drops the old version and goes on.
+type RecordTooLargeError struct {
+	RecordID string
+	Kind     survey.RecordKind
+	// Title says which record for people: the enterprise's name for a
+	// visit, ledger item or questionnaire, else the record id.
+	Title   string
+	Size    int
+	Biggest string // the label of its longest text
+	Runes   int
+}
+
+func (e *RecordTooLargeError) Error() string {
+	what := map[survey.RecordKind]string{survey.KindVisit: "走访记录", survey.KindLedger: "台帐事项", survey.KindResponse: "问卷"}[e.Kind]
+	if what == "" {
+		what = "记录"
+	}
+	msg := fmt.Sprintf("无法导出：%s（%s）有 %s，超过一条记录能同步的上限 %s（早期版本保存时没有字数限制）。",
+		what, e.Title, sizeText(int64(e.Size)), sizeText(sync.DefaultMaxRecordBytes))
+	if e.Biggest != "" {
+		msg += fmt.Sprintf("请打开这条记录，把“%s”（现有 %d 字）缩短，保存后再同步。", e.Biggest, e.Runes)
+	}
+	return msg + "这条记录及其后的记录暂未导出，仍保留在本机，未丢失任何数据。"
+}
+
+// recordTooLarge describes the unsendable version v for people.
+func (l *Laptop) recordTooLarge(ctx context.Context, db *storage.DB, v survey.Version) error {
+	size, _ := sync.VersionSize(v)
+	e := &RecordTooLargeError{RecordID: v.RecordID, Kind: v.Kind, Title: v.RecordID, Size: size - 4}
+	var f *survey.Form
+	if v.FormID != "" {
+		f, _ = db.Forms().Get(v.FormID, v.FormVersion)
+	}
+	e.Biggest, e.Runes = survey.LongestText(v.Payload, f)
+	var rec struct {
+		EnterpriseID string `json:"enterprise_id"`
+	}
+	if json.Unmarshal(v.Payload, &rec) == nil && rec.EnterpriseID != "" {
+		if ent, err := db.Enterprise(ctx, rec.EnterpriseID); err == nil {
+			e.Title = ent.Name
+		}
+	}
+	return e
 }
 
 // sizeText says a size for people: MB from 1 MB on, KB below.
