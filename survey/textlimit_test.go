@@ -53,7 +53,6 @@ func TestValidateTextLength(t *testing.T) {
 	}
 }
 
-
 func TestLengthMessage(t *testing.T) {
 	if got, want := LengthMessage(strings.Repeat("诉", 2350), 2000), "最多 2000 字，已输入 2350 字"; got != want {
 		t.Errorf("got %q, want %q", got, want)
