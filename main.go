@@ -22,7 +22,7 @@ func main() {
 	data := fs.String("data", defaultDataDir(), "数据目录（内含 zoufang.db 与本机密钥）")
 	demo := fs.Bool("demo", false, "数据为空时填入演示数据")
 	shot := fs.String("screenshot", "", "绘制首屏后保存为 PNG 文件并退出")
-	page := fs.String("screenshot-page", "", "截图的页面：home、roster、ledger、settings、sync、visit 或 returned（区总工会退回修改的走访记录）")
+	page := fs.String("screenshot-page", "", "截图的页面：home、roster、ledger、settings、sync、visit、returned（区总工会退回修改的走访记录）或 long-answer（粘贴过长的诉求内容被拒绝）")
 	size := fs.String("window", "", "窗口大小，例如 1024x600（默认按屏幕大小）")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		attachConsole()

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -69,7 +70,17 @@ type formView struct {
 	delBtns     map[string]*focusButton // item path "demands[0]" -> 删除此条
 	dateBtns    map[string]*focusButton // date path -> 选日期
 	imageStates map[string]*textBlock   // image path -> 已附加图片 / 未附加图片
-	order       []string                // rendered input paths in form order
+	// counters show how much of its length limit a text answer uses once
+	// it comes near it (lengthCounter).
+	counters map[string]lengthLine
+	// refused is the message of a paste refused for being too long, by
+	// path; shown under the field until the field changes again.
+	refused map[string]string
+	// overLong are the paths of answers over their length limit: their
+	// problem shows even before the field is touched (text an older
+	// version stored, which the person has to shorten).
+	overLong map[string]bool
+	order    []string // rendered input paths in form order
 
 	picker      *dayPicker // the last calendar opened, for tests
 	sectionList *widget.List
@@ -90,7 +101,7 @@ func newFormView(f *survey.Form, a survey.Answers, now func() time.Time, u *ui, 
 		a = survey.NewAnswers(f)
 	}
 	fv := &formView{form: f, answers: survey.NormalizeAnswers(a), now: now, u: u, single: single,
-		sectionOf: map[string]int{}, touched: map[string]bool{}}
+		sectionOf: map[string]int{}, touched: map[string]bool{}, refused: map[string]string{}}
 	if u != nil {
 		fv.win = u.win
 	}
@@ -265,18 +276,54 @@ func (fv *formView) evaluate() {
 			fv.byPath[p.Path] = p.Message
 		}
 	}
+	fv.overLong = map[string]bool{}
+	for _, p := range survey.LengthProblems(fv.form, fv.answers) {
+		fv.overLong[p.Path] = true
+		if _, ok := fv.byPath[p.Path]; !ok {
+			fv.byPath[p.Path] = p.Message // not relevant, yet stored: still to shorten
+		}
+	}
 }
 
-// visibleProblem returns the message shown under the field at path.
+// visibleProblem returns the message shown under the field at path: a
+// refused paste, or the field's problem once it was touched (an answer
+// over its length limit at once).
 func (fv *formView) visibleProblem(path string) string {
-	if !fv.showAll && !fv.touched[path] {
+	if msg := fv.refused[path]; msg != "" {
+		return msg
+	}
+	if !fv.showAll && !fv.touched[path] && !fv.overLong[path] {
 		return ""
 	}
 	return fv.byPath[path]
 }
 
+// refusePaste shows under the field at path why a paste was refused; the
+// text in the field stays as it was.
+func (fv *formView) refusePaste(path, msg string) {
+	fv.refused[path] = msg
+	fv.refreshState()
+}
+
+// lengthCounter is the line under a text input near its limit: empty
+// below 80 % of it and above it (the problem says so then).
+func lengthCounter(s string, max int) string {
+	n := utf8.RuneCountInString(s)
+	if max == 0 || n < max*4/5 || n > max {
+		return ""
+	}
+	return fmt.Sprintf("已输入 %d 字，最多 %d 字", n, max)
+}
+
+// lengthLine is the counter under a text input and its limit.
+type lengthLine struct {
+	text *textBlock
+	max  int
+}
+
 // changed is called by every input after it wrote its answer.
 func (fv *formView) changed(path string) {
+	delete(fv.refused, path)
 	fv.touched[path] = true
 	fv.refreshState()
 	if fv.onChange != nil {
@@ -305,6 +352,22 @@ func (fv *formView) refreshState() {
 		}
 		if l.Text != v {
 			l.SetText(v)
+		}
+	}
+	for path, c := range fv.counters {
+		l := c.text
+		s, _ := fv.eval.Value(path).(string)
+		msg := lengthCounter(s, c.max)
+		if msg != l.Text {
+			l.SetText(msg)
+		}
+		if (msg != "") != l.Visible() {
+			relayout = true
+			if msg != "" {
+				l.Show()
+			} else {
+				l.Hide()
+			}
 		}
 	}
 	for path, l := range fv.errLabels {
@@ -482,6 +545,7 @@ func (fv *formView) render() {
 	fv.dateBtns = map[string]*focusButton{}
 	fv.imageStates = map[string]*textBlock{}
 	fv.commentLabels = map[string]*textBlock{}
+	fv.counters = map[string]lengthLine{}
 	fv.order = nil
 	var objs []fyne.CanvasObject
 	secs := []int{fv.cur}
@@ -565,6 +629,17 @@ func (fv *formView) inputBlock(fd *survey.Field, path string, target survey.Answ
 	}
 	in := fv.input(fd, path, target)
 	objs = append(objs, in)
+	if max := survey.TextLimit(fd.Type); max > 0 {
+		s, _ := target[fd.Name].(string)
+		c := newTextBlock(lengthCounter(s, max))
+		c.Importance = widget.LowImportance
+		c.SizeName = theme.SizeNameCaptionText
+		if c.Text == "" {
+			c.Hide()
+		}
+		fv.counters[path] = lengthLine{c, max}
+		objs = append(objs, c)
+	}
 	if fd.Type != survey.TypeCalculate {
 		errl := newTextBlock("")
 		errl.Importance = widget.DangerImportance

@@ -47,6 +47,7 @@ func (fv *formView) input(fd *survey.Field, path string, target survey.Answers) 
 		e.SetText(str())
 		e.OnChanged = func(s string) { set(s) }
 		e.OnSubmitted = func(string) { fv.focusNext(path) }
+		fv.limitPaste(e, fd, path)
 		register(e)
 		if fv.readOnly {
 			e.Disable()
@@ -58,6 +59,7 @@ func (fv *formView) input(fd *survey.Field, path string, target survey.Answers) 
 		e := fv.newEntry(true)
 		e.SetText(str())
 		e.OnChanged = func(s string) { set(s) }
+		fv.limitPaste(e, fd, path)
 		register(e)
 		if fv.readOnly {
 			e.Disable()
@@ -132,6 +134,16 @@ func (fv *formView) input(fd *survey.Field, path string, target survey.Answers) 
 	l := newTextBlock(str())
 	fv.widgets[path] = l
 	return l
+}
+
+// limitPaste makes e refuse a paste that would take the answer over the
+// field's length limit (survey.TextLimit), with the reason under the field:
+// nothing is cut and nothing pasted, so the person decides what to keep.
+// Typing past the limit stays possible (the problem then shows under the
+// field and the answer is not saved until it is shortened).
+func (fv *formView) limitPaste(e *entry, fd *survey.Field, path string) {
+	e.maxRunes = survey.TextLimit(fd.Type)
+	e.onPasteRefused = func(msg string) { fv.refusePaste(path, msg) }
 }
 
 // newEntry is a text input of this form: it reveals itself when focused,

@@ -127,6 +127,8 @@ func newLedgerScreen(u *ui) *ledgerScreen {
 	l.newStatus.PlaceHolder = "选择新的状态"
 	l.note = newMultiLineEntry(3)
 	l.note.SetPlaceHolder("跟进情况，例如：已与企业协商，约定下月补发工资")
+	l.note.maxRunes = survey.MaxLongText
+	l.note.onPasteRefused = func(msg string) { l.say(msg) }
 	l.saveBtn = widget.NewButtonWithIcon("记录跟进", theme.ConfirmIcon(), l.onSave)
 	l.saveBtn.Importance = widget.HighImportance
 	l.errLabel = newTextBlock("")
@@ -373,6 +375,10 @@ func (l *ledgerScreen) onSave() {
 	}
 	if strings.TrimSpace(l.note.Text) == "" {
 		l.say("请填写跟进说明")
+		return
+	}
+	if err := survey.CheckText("跟进说明", strings.TrimSpace(l.note.Text), survey.MaxLongText); err != nil {
+		l.say(err.Error() + "，请缩短后再记录")
 		return
 	}
 	l.say("")

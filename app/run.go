@@ -174,6 +174,8 @@ func (u *ui) openPage(name string) error {
 		return u.openFirstVisit()
 	case "returned":
 		return u.openReturnedVisit()
+	case "long-answer":
+		return u.openRefusedPaste()
 	default:
 		return fmt.Errorf("unknown page %q", name)
 	}
@@ -183,18 +185,59 @@ func (u *ui) openPage(name string) error {
 // openFirstVisit opens the visit form of the first enterprise in the
 // roster, resuming its newest draft or creating one.
 func (u *ui) openFirstVisit() error {
+	_, err := u.firstVisit()
+	return err
+}
+
+// openRefusedPaste opens the first visit at its first demand with a
+// document pasted into 诉求内容 and refused for its length: the page that
+// shows the length limit (screenshot "long-answer").
+func (u *ui) openRefusedPaste() error {
+	s, err := u.firstVisit()
+	if err != nil {
+		return err
+	}
+	fv := s.fv
+	fv.showSection(fv.sectionByName(survey.FieldDemands))
+	path := survey.FieldDemands + "[0]." + survey.FieldDemandText
+	if _, ok := fv.widgets[path]; !ok {
+		if b := fv.addBtns[survey.FieldDemands]; b != nil {
+			b.OnTapped()
+		}
+	}
+	e, ok := fv.widgets[path].(*entry)
+	if !ok {
+		return fmt.Errorf("open long answer: no entry at %s", path)
+	}
+	if e.Text == "" {
+		e.SetText("三月份工资推迟发放十天，职工反映强烈。")
+	}
+	doc := strings.Repeat("关于我厂三月份以来工资推迟发放、加班费计算和社保缴纳情况的说明。", 75)
+	e.TypedShortcut(&fyne.ShortcutPaste{Clipboard: textClipboard(doc)})
+	fv.focusPath(path)
+	return nil
+}
+
+// textClipboard is a clipboard holding one text (a staged paste).
+type textClipboard string
+
+func (c textClipboard) Content() string   { return string(c) }
+func (c textClipboard) SetContent(string) {}
+
+// firstVisit is openFirstVisit returning the screen.
+func (u *ui) firstVisit() (*visitScreen, error) {
 	ctx := context.Background()
 	ents, err := u.db.SearchEnterprises(ctx, storage.EnterpriseQuery{Limit: 1})
 	if err != nil {
-		return fmt.Errorf("open visit: %w", err)
+		return nil, fmt.Errorf("open visit: %w", err)
 	}
 	if len(ents) == 0 {
-		return fmt.Errorf("open visit: the roster is empty")
+		return nil, fmt.Errorf("open visit: the roster is empty")
 	}
 	e := ents[0]
 	drafts, err := u.db.Visits(ctx, storage.VisitFilter{EnterpriseID: e.ID, Status: survey.VisitDraft})
 	if err != nil {
-		return fmt.Errorf("open visit: %w", err)
+		return nil, fmt.Errorf("open visit: %w", err)
 	}
 	var v survey.Visit
 	if len(drafts) > 0 {
@@ -202,14 +245,13 @@ func (u *ui) openFirstVisit() error {
 	} else {
 		f, ok := u.forms.Latest(u.campaign.Forms.Visit.ID)
 		if !ok {
-			return fmt.Errorf("open visit: no form %q", u.campaign.Forms.Visit.ID)
+			return nil, fmt.Errorf("open visit: no form %q", u.campaign.Forms.Visit.ID)
 		}
 		if v, err = u.db.CreateVisit(ctx, e.ID, f); err != nil {
-			return fmt.Errorf("open visit: %w", err)
+			return nil, fmt.Errorf("open visit: %w", err)
 		}
 	}
-	openVisit(u, e, v)
-	return nil
+	return openVisit(u, e, v), nil
 }
 
 // prepareDemo fills demo data into an empty database and creates the demo

@@ -13,8 +13,10 @@ package app
 //     itself has more text to scroll.
 
 import (
+	"fmt"
 	"image/color"
 	"strings"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -48,6 +50,10 @@ type entry struct {
 	// a click keeps the cursor where it was clicked.
 	pointerDown bool
 	rend        *entryRenderer
+	// maxRunes, when not 0, is the length limit a paste may not take the
+	// text past; onPasteRefused is told why a paste was refused.
+	maxRunes       int
+	onPasteRefused func(msg string)
 }
 
 func newEntry() *entry {
@@ -123,7 +129,26 @@ func (e *entry) TypedShortcut(s fyne.Shortcut) {
 		e.onSave()
 		return
 	}
+	if p, ok := s.(*fyne.ShortcutPaste); ok && e.maxRunes > 0 && p.Clipboard != nil {
+		if msg := e.pasteTooLong(p.Clipboard.Content()); msg != "" {
+			if e.onPasteRefused != nil {
+				e.onPasteRefused(msg)
+			}
+			return
+		}
+	}
 	e.Entry.TypedShortcut(s)
+}
+
+// pasteTooLong says why pasting text would take the entry past maxRunes
+// ("" when it fits): the text replaces the selection, as a paste does.
+func (e *entry) pasteTooLong(text string) string {
+	pasted := utf8.RuneCountInString(text)
+	after := utf8.RuneCountInString(e.Text) - utf8.RuneCountInString(e.SelectedText()) + pasted
+	if after <= e.maxRunes {
+		return ""
+	}
+	return fmt.Sprintf("未粘贴：要粘贴的内容有 %d 字，粘贴后共 %d 字，超过本题上限 %d 字。请先缩短后再粘贴。", pasted, after, e.maxRunes)
 }
 
 // CreateRenderer adds a transparent wheel catcher above Fyne's entry: the

@@ -217,6 +217,19 @@ func parseAuditFilter(v url.Values) auditFilter {
 	return f
 }
 
+// textValue returns the trimmed form value of free text that travels down
+// to laptops (comments, 研判, follow-ups, reasons) and, when it is longer
+// than max characters, a Chinese problem naming it (what) and saying by how
+// much: such text is refused, never cut, with the same rule
+// (survey.CheckText) the laptop and storage apply.
+func textValue(r *http.Request, key, what string, max int) (string, string) {
+	s := strings.TrimSpace(r.PostFormValue(key))
+	if err := survey.CheckText(what, s, max); err != nil {
+		return s, err.Error() + "。未做任何修改。"
+	}
+	return s, ""
+}
+
 // formValue returns a trimmed form value cut to n runes.
 func formValue(r *http.Request, key string, n int) string {
 	s := strings.TrimSpace(r.PostFormValue(key))

@@ -118,8 +118,9 @@ func (s *Server) campaignEdit(w http.ResponseWriter, r *http.Request, sess *Sess
 	e := campaignEditForm{
 		ID: formValue(r, "id", 64), Name: formValue(r, "name", 100), Year: formValue(r, "year", 4), Organizer: formValue(r, "organizer", 100),
 		Visit: formValue(r, "form_visit", 64), Worker: formValue(r, "form_worker", 64), Enterprise: formValue(r, "form_enterprise", 64),
-		Reason: formValue(r, "reason", 200),
 	}
+	var reasonProblem string
+	e.Reason, reasonProblem = textValue(r, "reason", "修改原因", survey.MaxLineText)
 	ids, names, starts, ends := r.PostForm["phase_id"], r.PostForm["phase_name"], r.PostForm["phase_start"], r.PostForm["phase_end"]
 	if len(ids) > maxPhaseRows || len(names) != len(ids) || len(starts) != len(ids) || len(ends) != len(ids) {
 		return badRequest("活动阶段的内容不完整，请重新打开页面后再提交。未做任何修改。")
@@ -145,6 +146,9 @@ func (s *Server) campaignEdit(w http.ResponseWriter, r *http.Request, sess *Sess
 		Phases: e.Phases}
 	if e.Year != "" && year == 0 {
 		return s.campaignRefused(w, r, sess, e, []string{"活动年度应为四位数字的年份，如 " + strconv.Itoa(s.now().Year())})
+	}
+	if reasonProblem != "" {
+		return s.campaignRefused(w, r, sess, e, []string{strings.TrimSuffix(reasonProblem, "。未做任何修改。")})
 	}
 	return s.campaignPreview(w, r, sess, c, e, "在工作台中修改")
 }
@@ -301,7 +305,10 @@ func (s *Server) campaignPublish(w http.ResponseWriter, r *http.Request, sess *S
 	if err != nil {
 		return badRequest("活动配置内容无效，请重新填写。未做任何修改。")
 	}
-	reason := formValue(r, "reason", 200)
+	reason, problem := textValue(r, "reason", "修改原因", survey.MaxLineText)
+	if problem != "" {
+		return badRequest("%s", problem)
+	}
 	release, err := s.claimFor(r.Context(), sess, r.PostFormValue("token"))
 	if err != nil {
 		return err

@@ -254,10 +254,13 @@ func (s *Server) conflictResolve(w http.ResponseWriter, r *http.Request, sess *S
 		return badRequest("表单无效。未做任何修改。")
 	}
 	seen := r.PostForm["head"]
-	reason := formValue(r, "reason", 500)
+	reason, tooLong := textValue(r, "reason", "处理理由", survey.MaxLongText)
 	c, err := s.loadConflict(r, id)
 	if err != nil {
 		return err
+	}
+	if tooLong != "" {
+		return s.renderStatus(w, r, sess, http.StatusBadRequest, "conflict", "处理冲突", "conflicts", s.conflictView(r, c), tooLong)
 	}
 	heads := make([]string, len(c.Heads))
 	for i, h := range c.Heads {

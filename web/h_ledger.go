@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"zoufang/audit"
 	"zoufang/report"
@@ -123,13 +124,25 @@ type ledgerItemData struct {
 	Category   string
 	Urgency    string
 	History    []audit.Entry
+	// The text of the 研判 and follow-up forms: the stored 研判, or what
+	// the person typed when it was refused (so nothing typed is lost).
+	Assessment, Department, Note string
 }
+
+// ledgerTyped is what a refused form had typed, shown again.
+type ledgerTyped struct{ Assessment, Department, Note string }
 
 func (s *Server) ledgerItemPage(w http.ResponseWriter, r *http.Request, sess *Session) error {
 	return s.renderLedgerItem(w, r, sess, http.StatusOK, "")
 }
 
 func (s *Server) renderLedgerItem(w http.ResponseWriter, r *http.Request, sess *Session, status int, msg string) error {
+	return s.renderLedgerItemTyped(w, r, sess, status, msg, nil)
+}
+
+// renderLedgerItemTyped is renderLedgerItem showing typed (when not nil) in
+// the forms instead of the stored 研判.
+func (s *Server) renderLedgerItemTyped(w http.ResponseWriter, r *http.Request, sess *Session, status int, msg string, typed *ledgerTyped) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	it, ver, conflict, err := s.db.LedgerItemVersion(ctx, id)
@@ -138,6 +151,10 @@ func (s *Server) renderLedgerItem(w http.ResponseWriter, r *http.Request, sess *
 	}
 	data := ledgerItemData{Item: it, Version: ver, Conflict: conflict, Statuses: survey.LedgerStatuses, Routes: survey.HandlingRoutes, Overdue: it.Overdue(s.now().Local())}
 	data.Enterprise, _ = s.db.Enterprise(ctx, it.EnterpriseID)
+	data.Assessment, data.Department = it.Assessment, it.Department
+	if typed != nil {
+		data.Assessment, data.Department, data.Note = typed.Assessment, typed.Department, typed.Note
+	}
 	data.Category = s.choiceLabels(r.Context(), "demand_category")[it.Category]
 	data.Urgency = s.choiceLabels(r.Context(), "demand_urgency")[it.Urgency]
 	if data.History, _, err = audit.List(ctx, s.db, audit.Filter{Target: id, Limit: 50}); err != nil {
@@ -160,7 +177,12 @@ func parseStatus(v string) (survey.LedgerStatus, bool) {
 // against; if the item changed since, nothing is saved.
 func (s *Server) ledgerAssess(w http.ResponseWriter, r *http.Request, sess *Session) error {
 	id := r.PathValue("id")
-	assessment, dept, deadline := formValue(r, "assessment", 1000), formValue(r, "department", 100), formValue(r, "deadline", 10)
+	deadline := formValue(r, "deadline", 10)
+	assessment, p1 := textValue(r, "assessment", "研判结果", survey.MaxLongText)
+	dept, p2 := textValue(r, "department", "责任部门", survey.MaxLineText)
+	if p := p1 + p2; p != "" {
+		return s.renderLedgerItemTyped(w, r, sess, http.StatusBadRequest, p, &ledgerTyped{Assessment: assessment, Department: dept})
+	}
 	status, ok := parseStatus(r.PostFormValue("status"))
 	if !ok {
 		return s.renderLedgerItem(w, r, sess, http.StatusBadRequest, "请选择状态。未做任何修改。")
@@ -200,7 +222,7 @@ func (s *Server) ledgerAssess(w http.ResponseWriter, r *http.Request, sess *Sess
 			if it.Status != status {
 				// A status change is a dated entry in the follow-up log, as
 				// on the laptop: who, when and why stay with the item.
-				it.Log = append(it.Log, survey.FollowUp{At: tx.Now(), By: sess.User.Name, Status: status, Note: "区总工会研判：" + orDash(assessment)})
+				it.Log = append(it.Log, survey.FollowUp{At: tx.Now(), By: sess.User.Name, Status: status, Note: assessNote(assessment)})
 				it.Status = status
 			}
 			if len(changes) == 0 {
@@ -219,6 +241,18 @@ func (s *Server) ledgerAssess(w http.ResponseWriter, r *http.Request, sess *Sess
 	return s.done(w, r, "/ledger/"+id, "研判已保存，将随下发包发给负责的笔记本")
 }
 
+// assessNote is the follow-up entry a status change by the 研判 writes: the
+// result quoted, shortened to fit a follow-up note when it is long (the
+// whole text is the item's 研判结果).
+func assessNote(assessment string) string {
+	const prefix = "区总工会研判："
+	r := []rune(orDash(assessment))
+	if room := survey.MaxLongText - utf8.RuneCountInString(prefix); len(r) > room {
+		r = append(r[:room-1], '…')
+	}
+	return prefix + string(r)
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "（空）"
@@ -229,7 +263,10 @@ func orDash(s string) string {
 // ledgerFollowUp adds a dated follow-up entry, which may move the status.
 func (s *Server) ledgerFollowUp(w http.ResponseWriter, r *http.Request, sess *Session) error {
 	id := r.PathValue("id")
-	note := formValue(r, "note", 2000)
+	note, problem := textValue(r, "note", "跟进情况", survey.MaxLongText)
+	if problem != "" {
+		return s.renderLedgerItemTyped(w, r, sess, http.StatusBadRequest, problem, &ledgerTyped{Note: note})
+	}
 	status, ok := parseStatus(r.PostFormValue("status"))
 	if note == "" || !ok {
 		return s.renderLedgerItem(w, r, sess, http.StatusBadRequest, "请填写跟进情况并选择跟进后的状态。未做任何修改。")

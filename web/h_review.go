@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"zoufang/audit"
 	"zoufang/report"
@@ -210,8 +209,9 @@ func (s *Server) reviewSubmit(w http.ResponseWriter, r *http.Request, sess *Sess
 	if err := r.ParseForm(); err != nil {
 		return badRequest("表单无法读取。未做任何修改。")
 	}
+	comment, tooLong := textValue(r, "comment", "审核意见", survey.MaxReviewComment)
 	in := storage.ReviewInput{VisitID: id, VisitVersion: r.PostFormValue("version"), BaseReview: r.PostFormValue("base_review"),
-		Comment: formValue(r, "comment", survey.MaxReviewComment+1), Reviewer: sess.User.Name}
+		Comment: comment, Reviewer: sess.User.Name}
 	switch r.PostFormValue("decision") {
 	case string(survey.ReviewApproved):
 		in.Decision = survey.ReviewApproved
@@ -226,17 +226,21 @@ func (s *Server) reviewSubmit(w http.ResponseWriter, r *http.Request, sess *Sess
 		return err
 	}
 	known := map[string]bool{}
+	labels := map[string]string{}
 	for _, row := range report.VisitAnswerRows(&rec) {
-		known[row.Path] = row.Input
+		known[row.Path], labels[row.Path] = row.Input, row.Label
 	}
 	for key := range r.PostForm {
 		path, ok := strings.CutPrefix(key, "c.")
 		if !ok {
 			continue
 		}
-		text := formValue(r, key, survey.MaxReviewComment+1)
+		text, problem := textValue(r, key, "对“"+labels[path]+"”的意见", survey.MaxReviewComment)
 		if text == "" {
 			continue
+		}
+		if problem != "" && tooLong == "" {
+			tooLong = problem
 		}
 		if !known[path] {
 			return s.renderReview(w, r, sess, http.StatusBadRequest, "意见对应的题目不在这份走访记录中，请重新打开页面。未做任何修改。", &in)
@@ -249,8 +253,8 @@ func (s *Server) reviewSubmit(w http.ResponseWriter, r *http.Request, sess *Sess
 		order[row.Path] = i
 	}
 	sortComments(in.Fields, order)
-	if utf8.RuneCountInString(in.Comment) > survey.MaxReviewComment {
-		return s.renderReview(w, r, sess, http.StatusBadRequest, fmt.Sprintf("审核意见最多 %d 字。未做任何修改。", survey.MaxReviewComment), &in)
+	if tooLong != "" {
+		return s.renderReview(w, r, sess, http.StatusBadRequest, tooLong, &in)
 	}
 	if in.Decision == survey.ReviewApproved && len(in.Fields) > 0 {
 		return s.renderReview(w, r, sess, http.StatusBadRequest, "审核通过时不写逐项意见；需要修改的，请选择“退回修改”。未做任何修改。", &in)

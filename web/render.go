@@ -162,6 +162,10 @@ func (s *Server) done(w http.ResponseWriter, r *http.Request, to, msg string) er
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 var funcs = template.FuncMap{
+	// maxLong and maxLine are the length limits of free text that travels
+	// down (survey.MaxLongText, survey.MaxLineText), for maxlength.
+	"maxLong": func() int { return survey.MaxLongText },
+	"maxLine": func() int { return survey.MaxLineText },
 	"dt": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"
