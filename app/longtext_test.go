@@ -2,12 +2,16 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 
+	"zoufang/storage"
 	"zoufang/survey"
+	"zoufang/sync"
 )
 
 // fakeClipboard holds what a paste inserts.
@@ -158,5 +162,71 @@ func TestLedgerFollowUpTooLong(t *testing.T) {
 	}
 	if len(stored.Log) != 0 {
 		t.Errorf("a follow-up was stored: %+v", stored.Log)
+	}
+}
+
+// A visit an older version stored over the limit: the 同步 page's export
+// names the record and the answer to shorten, and the visit shows the
+// problem under that answer without it being touched.
+func TestOldOverlongVisitNamedOnSyncPageAndForm(t *testing.T) {
+	district, err := sync.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust, err := sync.SignTrust(sync.Trust{District: "市南区总工会", Keys: district.Public(), ServerURL: "https://district.invalid", Version: 1,
+		Issued: testNow().Add(-time.Hour), Expires: testNow().AddDate(1, 0, 0)}, district.Signing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := syncTestUI(t)
+	ctx := context.Background()
+	ents, err := u.db.SearchEnterprises(ctx, storage.EnterpriseQuery{Limit: 1})
+	if err != nil || len(ents) == 0 {
+		t.Fatalf("roster: %v", err)
+	}
+	f, _ := u.forms.Latest("visit")
+	v, err := u.db.CreateVisit(ctx, ents[0].ID, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What an older version could store: 2500 characters in one answer,
+	// and 50 demands of 2000 (within the limit) making 300 KB together.
+	v.Answers["risk_level"], v.Answers["risk_explanation"] = "high", strings.Repeat("险", 2500)
+	var demands []survey.Answers
+	for range 50 {
+		demands = append(demands, survey.Answers{"demand_category": "wages", "demand_description": strings.Repeat("诉", 2000)})
+	}
+	v.Answers["demands"] = demands
+	body, _ := json.Marshal(v)
+	if err := u.db.Update(ctx, func(tx *storage.Tx) error {
+		if _, err := tx.Exec(`UPDATE versions SET payload = ? WHERE record_id = ?`, body, v.ID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`UPDATE visits SET body = ? WHERE id = ?`, body, v.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	s := showSync(u)
+	waitIdle()
+	s.importTrust(trust, "trust.zft")
+	waitIdle()
+	s.exportTo(t.TempDir())
+	waitIdle()
+	for _, want := range []string{"导出失败：无法导出：走访记录（" + ents[0].Name + "）", "把“风险情况说明”（现有 2500 字）缩短"} {
+		if !strings.Contains(s.message.Text, want) {
+			t.Errorf("sync page message %q lacks %q", s.message.Text, want)
+		}
+	}
+
+	stored, err := u.db.Visit(ctx, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := openVisit(u, ents[0], stored)
+	fl := filler{t: t, fv: vs.fv}
+	if got, want := fl.errorText("risk_explanation"), "最多 2000 字，已输入 2500 字"; got != want {
+		t.Errorf("under the answer: %q, want %q", got, want)
 	}
 }
