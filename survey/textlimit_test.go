@@ -189,3 +189,17 @@ func TestLongestTextLabels(t *testing.T) {
 		t.Errorf("got %q %d", got, n)
 	}
 }
+
+// versionBound never undercounts, whatever the payload's escaping.
+func TestVersionBound(t *testing.T) {
+	for _, payload := range []string{`{}`, `{"a":"<>&<>&"}`, `{"a":"\u2028诉"}`, `{"a":"` + strings.Repeat("<", 1000) + `"}`} {
+		v := Version{RecordID: "r", VersionID: "v", Parents: []string{"p1", "p2"}, Kind: KindVisit, FormID: "visit", FormVersion: 12, Author: "张伟", DeviceID: "d", Created: time.Now(), Deleted: true, Payload: json.RawMessage(payload)}
+		n, err := VersionBytes(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := versionBound(v); b < n {
+			t.Errorf("payload %.40s: bound %d < encoded %d", payload, b, n)
+		}
+	}
+}
