@@ -12,6 +12,10 @@ var ErrNotFound = &Error{Code: "not_found", Message: "记录不存在"}
 // content: a forged or corrupted record. The whole write is refused.
 var ErrVersionMismatch = &Error{Code: "version_mismatch", Message: "同一版本编号的内容不一致"}
 
+// ErrTooLarge matches (errors.Is) a write refused because the record
+// version would exceed survey.MaxRecordBytes: it could never be synchronised.
+var ErrTooLarge = &Error{Code: "too_large", Message: "记录超过能同步的上限"}
+
 // Error is an error with a stable code and a message for the user in
 // Chinese. Internal causes are kept in Err for logs.
 type Error struct {

@@ -584,7 +584,7 @@ func (tx *Tx) createVersion(kind survey.RecordKind, recordID string, formID stri
 		f, _ = tx.db.opt.Forms.Get(formID, formVersion)
 	}
 	if err := survey.CheckVersionSize(v, f); err != nil {
-		return v, &Error{Code: "too_large", Message: err.Error(), Err: err}
+		return v, &Error{Code: ErrTooLarge.Code, Message: err.Error(), Err: err}
 	}
 	if err := tx.apply(v, true, fresh, payload); err != nil {
 		return v, err
