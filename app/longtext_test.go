@@ -1,8 +1,13 @@
 package app
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
-	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,9 +170,11 @@ func TestLedgerFollowUpTooLong(t *testing.T) {
 	}
 }
 
-// A visit an older version stored over the limit: the 同步 page's export
-// names the record and the answer to shorten, and the visit shows the
-// problem under that answer without it being touched.
+// A visit an older version stored over the limit (the database of
+// sync/laptop/testdata/overlong: a 2500-character 风险情况说明 and 50
+// demands, about 300 KB): the 同步 page's export names the record and the
+// answer to shorten, and the visit shows the problem under that answer
+// without it being touched.
 func TestOldOverlongVisitNamedOnSyncPageAndForm(t *testing.T) {
 	district, err := sync.GenerateKeys()
 	if err != nil {
@@ -178,33 +185,40 @@ func TestOldOverlongVisitNamedOnSyncPageAndForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, _ := syncTestUI(t)
-	ctx := context.Background()
-	ents, err := u.db.SearchEnterprises(ctx, storage.EnterpriseQuery{Limit: 1})
-	if err != nil || len(ents) == 0 {
-		t.Fatalf("roster: %v", err)
+	dir := t.TempDir()
+	const fixture = "../sync/laptop/testdata/overlong"
+	for _, name := range []string{"device.id", "device.key", "zoufang.db.gz"} {
+		b, err := os.ReadFile(filepath.Join(fixture, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "zoufang.db.gz" {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, err = io.ReadAll(zr); err != nil {
+				t.Fatal(err)
+			}
+			name = "zoufang.db"
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
-	f, _ := u.forms.Latest("visit")
-	v, err := u.db.CreateVisit(ctx, ents[0].ID, f)
+	u, _ := syncTestUIIn(t, dir)
+	ctx := context.Background()
+	vs, err := u.db.Visits(ctx, storage.VisitFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// What an older version could store: 2500 characters in one answer,
-	// and 50 demands of 2000 (within the limit) making 300 KB together.
-	v.Answers["risk_level"], v.Answers["risk_explanation"] = "high", strings.Repeat("险", 2500)
-	var demands []survey.Answers
-	for range 50 {
-		demands = append(demands, survey.Answers{"demand_category": "wages", "demand_description": strings.Repeat("诉", 2000)})
+	i := slices.IndexFunc(vs, func(v survey.Visit) bool { return v.Answers["risk_explanation"] != nil })
+	if i < 0 {
+		t.Fatal("the fixture has no visit with 风险情况说明")
 	}
-	v.Answers["demands"] = demands
-	body, _ := json.Marshal(v)
-	if err := u.db.Update(ctx, func(tx *storage.Tx) error {
-		if _, err := tx.Exec(`UPDATE versions SET payload = ? WHERE record_id = ?`, body, v.ID); err != nil {
-			return err
-		}
-		_, err := tx.Exec(`UPDATE visits SET body = ? WHERE id = ?`, body, v.ID)
-		return err
-	}); err != nil {
+	v := vs[i]
+	ent, err := u.db.Enterprise(ctx, v.EnterpriseID)
+	if err != nil {
 		t.Fatal(err)
 	}
 
@@ -214,18 +228,14 @@ func TestOldOverlongVisitNamedOnSyncPageAndForm(t *testing.T) {
 	waitIdle()
 	s.exportTo(t.TempDir())
 	waitIdle()
-	for _, want := range []string{"导出失败：无法导出：走访记录（" + ents[0].Name + "）", "把“风险情况说明”（现有 2500 字）缩短"} {
+	for _, want := range []string{"导出失败：无法导出：走访记录（" + ent.Name + "）", "把“风险情况说明”（现有 2500 字）缩短"} {
 		if !strings.Contains(s.message.Text, want) {
 			t.Errorf("sync page message %q lacks %q", s.message.Text, want)
 		}
 	}
 
-	stored, err := u.db.Visit(ctx, v.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vs := openVisit(u, ents[0], stored)
-	fl := filler{t: t, fv: vs.fv}
+	vsc := openVisit(u, ent, v)
+	fl := filler{t: t, fv: vsc.fv}
 	if got, want := fl.errorText("risk_explanation"), "最多 2000 字，已输入 2500 字"; got != want {
 		t.Errorf("under the answer: %q, want %q", got, want)
 	}

@@ -63,7 +63,13 @@ func TestEnrollRequestFile(t *testing.T) {
 // the directory's device identity, as Run does.
 func syncTestUI(t *testing.T) (*ui, *laptop.Laptop) {
 	t.Helper()
-	dir := t.TempDir()
+	return syncTestUIIn(t, t.TempDir())
+}
+
+// syncTestUIIn is syncTestUI over dir, which may hold an identity and a
+// database already.
+func syncTestUIIn(t *testing.T, dir string) (*ui, *laptop.Laptop) {
+	t.Helper()
 	id, err := loadIdentity(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -1,12 +1,15 @@
 package laptop
 
 import (
-	"encoding/json"
+	"compress/gzip"
 	"errors"
+	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"zoufang/storage"
 	"zoufang/survey"
@@ -80,31 +83,61 @@ func TestPastedDocumentIsRefusedAndDoesNotBlockExport(t *testing.T) {
 	}
 }
 
-// inflate overwrites the stored current version of visit v with answers
-// an older version of the program could store: one answer of n characters.
-func inflate(t *testing.T, db *storage.DB, v survey.Visit, n int) string {
+// oldLaptop is an enrolled laptop whose database an older version of the
+// program wrote (testdata/overlong, with its identity; see mkoverlong.go
+// there): three draft
+// visits of 青岛红星纺织厂, the second about 300 KB (a 2500-character
+// 风险情况说明 and 50 demands of 2000 characters), saved before the third.
+func oldLaptop(t *testing.T, d *fakeDistrict) (*Laptop, *storage.DB, []survey.Visit) {
 	t.Helper()
-	v.Answers["risk_level"] = "high"
-	v.Answers["risk_explanation"] = strings.Repeat("险", n)
-	body, err := json.Marshal(v)
+	dir := t.TempDir()
+	gz, err := os.Open("testdata/overlong/zoufang.db.gz")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var id string
-	err = db.Update(ctx, func(tx *storage.Tx) error {
-		if err := tx.QueryRow(`SELECT version_id FROM visits WHERE id = ?`, v.ID).Scan(&id); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(`UPDATE versions SET payload = ? WHERE version_id = ?`, body, id); err != nil {
-			return err
-		}
-		_, err := tx.Exec(`UPDATE visits SET body = ? WHERE id = ?`, body, v.ID)
-		return err
-	})
+	defer gz.Close()
+	zr, err := gzip.NewReader(gz)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return id
+	out, err := os.OpenFile(filepath.Join(dir, "zoufang.db"), os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, zr); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"device.id", "device.key"} {
+		b, err := os.ReadFile(filepath.Join("testdata/overlong", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := Open(dir, Options{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.AcceptTrust(d.trustFile(t, 1)); err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: testNow}
+	db, err := storage.OpenDir(dir, storage.Options{Now: c.now, DeviceID: l.DeviceID(), Author: "李明"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	vs, err := db.Visits(ctx, storage.VisitFilter{})
+	if err != nil || len(vs) != 3 {
+		t.Fatalf("visits of the old database: %d, %v", len(vs), err)
+	}
+	slices.SortFunc(vs, func(a, b survey.Visit) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return l, db, vs
 }
 
 // A version stored over the bundle limit by an older version of the
@@ -114,38 +147,29 @@ func inflate(t *testing.T, db *storage.DB, v survey.Visit, n int) string {
 // travels, the shortened version naming the old one's parent.
 func TestExportOfARecordStoredOverTheLimit(t *testing.T) {
 	d := newFakeDistrict(t, "")
-	l, db := enrolled(t, d, Options{})
-	before := addVisits(t, db, 2)
-	big := addVisits(t, db, 1)[0]
-	parents := func(id string) []string {
-		t.Helper()
-		v, err := db.Version(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.Parents
-	}
-	big.Answers["team_members"] = "张伟"
-	big, err := db.SaveVisit(ctx, big)
+	l, db, vs := oldLaptop(t, d)
+	before, big, after := vs[0], vs[1], vs[2]
+	tip, err := db.Tip(ctx, big.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bigID := inflate(t, db, big, 100_000) // 300 KB of UTF-8
-	grandparents := parents(bigID)
-	after := addVisits(t, db, 1)
+	bigID, grandparents := tip.VersionID, tip.Parents
+	if err := survey.CheckVersionSize(tip, nil); err == nil {
+		t.Fatal("the fixture's visit fits a bundle")
+	}
 
 	res, err := l.Export(ctx, db)
 	var tooLarge *RecordTooLargeError
 	if !errors.As(err, &tooLarge) {
 		t.Fatalf("export: got %v, want a *RecordTooLargeError", err)
 	}
-	for _, want := range []string{"走访记录（青岛海信电器", "超过一条记录能同步的上限 256 KB", "“风险情况说明”（现有 100000 字）", "未丢失任何数据"} {
+	for _, want := range []string{"走访记录（青岛红星纺织厂）", "超过一条记录能同步的上限 256 KB", "“风险情况说明”（现有 2500 字）", "未丢失任何数据"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("message %q does not contain %q", err, want)
 		}
 	}
 	got := exportedVersions(t, d, l, res)
-	if len(got) == 0 || !slices.ContainsFunc(got, func(v survey.Version) bool { return v.RecordID == before[1].ID }) {
+	if len(got) == 0 || !slices.ContainsFunc(got, func(v survey.Version) bool { return v.RecordID == before.ID }) {
 		t.Errorf("the records before it were not exported (%d versions)", len(got))
 	}
 	// Export again without a change: the same answer, nothing lost.
@@ -156,8 +180,9 @@ func TestExportOfARecordStoredOverTheLimit(t *testing.T) {
 		t.Fatalf("the unsendable version was dropped before it was superseded: %v", err)
 	}
 
-	// The person opens the visit: the form shows the problem; saving a
-	// shortened text makes a new version on top of the old one.
+	// The person opens the visit: the form shows the problem. A save that
+	// still leaves the record too large is refused; one that shortens it
+	// makes a new version on top of the old one.
 	cur, err := db.Visit(ctx, big.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +191,10 @@ func TestExportOfARecordStoredOverTheLimit(t *testing.T) {
 		t.Errorf("length problems of the stored visit: %v", ps)
 	}
 	cur.Answers["risk_explanation"] = "拖欠两个月工资"
+	if _, err := db.SaveVisit(ctx, cur); !errors.Is(err, storage.ErrTooLarge) || !strings.Contains(storage.ErrorMessage(err), "最长的一项是“诉求内容（第 1 条）”") {
+		t.Fatalf("save with 50 long demands: %v", err)
+	}
+	cur.Answers["demands"] = cur.Answers["demands"].([]survey.Answers)[:3]
 	short, err := db.SaveVisit(ctx, cur)
 	if err != nil {
 		t.Fatalf("save the shortened visit: %v", err)
@@ -193,8 +222,10 @@ func TestExportOfARecordStoredOverTheLimit(t *testing.T) {
 	if !slices.Equal(shortV.Parents, grandparents) {
 		t.Errorf("shortened version's parents = %v, want the dropped version's %v", shortV.Parents, grandparents)
 	}
-	if !slices.ContainsFunc(got, func(v survey.Version) bool { return v.RecordID == after[0].ID }) {
-		t.Error("the record made after it was not exported")
+	if !slices.ContainsFunc(got, func(v survey.Version) bool {
+		return v.RecordID == after.ID && strings.Contains(string(v.Payload), "李娜")
+	}) {
+		t.Error("the record saved after it was not exported")
 	}
 	if _, err := db.Version(ctx, bigID); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("the unsendable version is still stored: %v", err)
