@@ -65,6 +65,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv("ZOUFANG_STORAGE_CHILD"); dir != "" {
 		os.Exit(holdOpen(dir))
 	}
+	if dir := os.Getenv(rateOpenEnv); dir != "" {
+		os.Exit(rateOpenChild(dir))
+	}
 	code := m.Run()
 	for _, d := range benchDirs {
 		os.RemoveAll(d)

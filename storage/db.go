@@ -57,6 +57,10 @@ type Options struct {
 	// page cache: the district workbench's lists and counts read tens of
 	// megabytes per page, and a read system call per page is dear.
 	ReadMmap int64
+	// RateRules are the figures whose counts the database keeps per
+	// enterprise (ratecounts.go); survey.FigureRules when nil. Tests open
+	// a database with other rules to see the counts rebuilt.
+	RateRules []survey.RateRule
 }
 
 // DB is an open database. It is safe for concurrent use: writes go through
@@ -68,6 +72,7 @@ type DB struct {
 	read  *sql.DB
 
 	index *searchIndex // roster search, built on first use
+	rates *rateSchema  // the counts of the figures (ratecounts.go)
 }
 
 // shippedForms parses the forms the binaries ship with, once.
@@ -97,6 +102,13 @@ func Open(path string, opt Options) (*DB, error) {
 		}
 		opt.Forms = forms
 	}
+	if opt.RateRules == nil {
+		opt.RateRules = survey.FigureRules
+	}
+	rates, err := newRateSchema(opt.RateRules)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	syncMode := strings.ToUpper(opt.Synchronous)
 	switch syncMode {
 	case "":
@@ -125,6 +137,10 @@ func Open(path string, opt Options) (*DB, error) {
 		// A roster import touches ~100 MB of pages in one transaction; with
 		// the default 8 MB cache they spill to the WAL and are read back.
 		"cache_size(-65536)",
+		// A REPLACE that removes a row fires its delete triggers only
+		// with this on: the figures' counts follow every removed response
+		// (ratecounts.go).
+		"recursive_triggers(1)",
 	} {
 		q.Add("_pragma", p)
 	}
@@ -140,10 +156,14 @@ func Open(path string, opt Options) (*DB, error) {
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
-	db := &DB{path: abs, opt: opt, write: write, index: &searchIndex{}}
+	db := &DB{path: abs, opt: opt, write: write, index: &searchIndex{}, rates: rates}
 	if err := db.migrate(context.Background()); err != nil {
 		write.Close()
 		return nil, err
+	}
+	if err := db.ensureRateCounts(context.Background()); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	qr := url.Values{}
 	for _, p := range []string{busy, "foreign_keys(1)", "query_only(1)"} {

@@ -112,8 +112,15 @@ func (tx *Tx) projectTip(tip survey.Version, conflicted bool, decoded any) error
 			return bad(err)
 		}
 		a := r.Answers
-		return tx.exec(`INSERT OR REPLACE INTO responses (id, version_id, enterprise_id, visit_id, kind, day, body, awareness, participated, sat_overall, rec_bargaining, rec_service)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		// An upsert rather than INSERT OR REPLACE: a replaced row is then
+		// an UPDATE, which the figures' count triggers follow on any
+		// connection (a REPLACE's deletion fires triggers only with
+		// recursive_triggers on; ratecounts.go).
+		return tx.exec(`INSERT INTO responses (id, version_id, enterprise_id, visit_id, kind, day, body, awareness, participated, sat_overall, rec_bargaining, rec_service)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET version_id = excluded.version_id, enterprise_id = excluded.enterprise_id, visit_id = excluded.visit_id,
+			kind = excluded.kind, day = excluded.day, body = excluded.body, awareness = excluded.awareness, participated = excluded.participated,
+			sat_overall = excluded.sat_overall, rec_bargaining = excluded.rec_bargaining, rec_service = excluded.rec_service`,
 			recordID, tip.VersionID, r.EnterpriseID, r.VisitID, string(r.Kind), r.Date, []byte(tip.Payload),
 			answerText(a, "awareness"), answerText(a, "participated"), answerText(a, "sat_overall"), answerText(a, "rec_bargaining"), answerText(a, "rec_service"))
 	case survey.KindLedger:

@@ -78,10 +78,14 @@ func isTopTwo(s string) bool { return s == "5" || s == "4" }
 
 // RateRule is one of the campaign figures as data: which questionnaires
 // and answers it reads, and which answers count as a hit. A blank answer
-// is not valid; every other answer of the named fields is. The district
-// workbench turns these rules into SQL to count 100,000 responses without
-// decoding them; ComputeRates applies the same rules in Go.
+// is not valid; every other answer of the named fields is. Storage turns
+// these rules into the SQL that keeps the district's per-enterprise counts
+// current as responses are stored; ComputeRates applies the same rules in
+// Go.
 type RateRule struct {
+	// Name identifies the figure (lower-case letters, digits and _):
+	// storage names the columns of its counts after it.
+	Name   string
 	Kind   RespondentKind
 	Fields []string // each answered field counts once per response
 	Hits   []string // answers that count as hits...
@@ -108,11 +112,15 @@ func (r RateRule) Hit(answer string) bool {
 
 // The rules of the four figures (see Rates).
 var (
-	ParticipationRule = RateRule{Kind: RespondentWorker, Fields: []string{"participated"}, Hits: []string{"yes"}}
-	AwarenessRule     = RateRule{Kind: RespondentWorker, Fields: []string{"awareness"}, Misses: []string{"no"}}
-	SatisfactionRule  = RateRule{Kind: RespondentWorker, Fields: []string{"sat_overall"}, Hits: []string{"4", "5"}}
-	RecognitionRule   = RateRule{Kind: RespondentManager, Fields: RecognitionFields, Hits: []string{"4", "5"}}
+	ParticipationRule = RateRule{Name: "participation", Kind: RespondentWorker, Fields: []string{"participated"}, Hits: []string{"yes"}}
+	AwarenessRule     = RateRule{Name: "awareness", Kind: RespondentWorker, Fields: []string{"awareness"}, Misses: []string{"no"}}
+	SatisfactionRule  = RateRule{Name: "satisfaction", Kind: RespondentWorker, Fields: []string{"sat_overall"}, Hits: []string{"4", "5"}}
+	RecognitionRule   = RateRule{Name: "recognition", Kind: RespondentManager, Fields: RecognitionFields, Hits: []string{"4", "5"}}
 )
+
+// FigureRules are the rules of the four figures, in the order the
+// workbench shows them: the counts storage keeps for every enterprise.
+var FigureRules = []RateRule{ParticipationRule, AwarenessRule, SatisfactionRule, RecognitionRule}
 
 // ComputeRates computes the campaign figures over rs.
 func ComputeRates(rs []Response) Rates {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	gosync "sync"
 
@@ -30,15 +31,14 @@ type group struct {
 	Rates       survey.Rates
 }
 
-// figureCache keeps the last figures until any record changes, and the
-// per-enterprise counts behind them: after an upload only the responses
-// stored since are counted (responses are create-only), then regrouped.
+// figureCache keeps the last figures until any record changes. Computing
+// them reads the per-enterprise counts storage keeps current with every
+// response stored (storage.DB.RateCounts: one row per enterprise and
+// respondent kind), then groups them by street and industry.
 type figureCache struct {
 	mu      gosync.Mutex
 	version int64
 	fig     *figures
-	counts  map[string]*survey.Rates // per enterprise
-	lastRow int64                    // last response row counted
 	// off disables the cache (benchmarks of the cold path).
 	off bool
 }
@@ -56,25 +56,15 @@ func (s *Server) figures(ctx context.Context) (*figures, error) {
 	if c.fig != nil && c.version == ver && !c.off {
 		return c.fig, nil
 	}
-	if c.off || c.counts == nil {
-		c.counts, c.lastRow = map[string]*survey.Rates{}, 0
-	}
-	add, last, total, err := s.db.CountRatesAfter(ctx, figureRules, c.lastRow)
+	counts, err := s.db.RateCounts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	addCounts(c.counts, add)
-	if sumResponses(c.counts) != total {
-		// Something other than new responses changed the table: count
-		// everything again rather than trust the sum.
-		c.counts = map[string]*survey.Rates{}
-		if add, last, _, err = s.db.CountRatesAfter(ctx, figureRules, 0); err != nil {
-			return nil, err
-		}
-		addCounts(c.counts, add)
+	byEnterprise, err := figureRates(s.db.RateRules(), counts)
+	if err != nil {
+		return nil, err
 	}
-	c.lastRow = last
-	fig, err := groupFigures(ctx, s.db, c.counts)
+	fig, err := groupFigures(ctx, s.db, byEnterprise)
 	if err != nil {
 		return nil, err
 	}
@@ -82,39 +72,37 @@ func (s *Server) figures(ctx context.Context) (*figures, error) {
 	return fig, nil
 }
 
-func addCounts(m map[string]*survey.Rates, add []storage.RateCounts) {
-	for _, a := range add {
-		r := m[a.EnterpriseID]
-		if r == nil {
-			r = &survey.Rates{}
-			m[a.EnterpriseID] = r
+// figureRates turns storage's counts (one rate per rule, in the order of
+// rules) into the four figures of every enterprise.
+func figureRates(rules []survey.RateRule, counts []storage.RateCounts) (map[string]*survey.Rates, error) {
+	at := map[string]int{}
+	for i, r := range rules {
+		at[r.Name] = i
+	}
+	var idx [4]int
+	for i, r := range []survey.RateRule{survey.ParticipationRule, survey.AwarenessRule, survey.SatisfactionRule, survey.RecognitionRule} {
+		j, ok := at[r.Name]
+		if !ok {
+			return nil, fmt.Errorf("figures: the database keeps no counts of %s", r.Name)
 		}
-		r.Merge(survey.Rates{Responses: a.Responses, Workers: a.Workers, Managers: a.Managers,
-			Participation: a.Rates[0], Awareness: a.Rates[1], Satisfaction: a.Rates[2], Recognition: a.Rates[3]})
+		idx[i] = j
 	}
+	out := make(map[string]*survey.Rates, len(counts))
+	for _, c := range counts {
+		out[c.EnterpriseID] = &survey.Rates{Responses: c.Responses, Workers: c.Workers, Managers: c.Managers,
+			Participation: c.Rates[idx[0]], Awareness: c.Rates[idx[1]], Satisfaction: c.Rates[idx[2]], Recognition: c.Rates[idx[3]]}
+	}
+	return out, nil
 }
 
-func sumResponses(m map[string]*survey.Rates) int {
-	n := 0
-	for _, r := range m {
-		n += r.Responses
-	}
-	return n
-}
-
-// figureRules are the four figures' rules, in the order CountRates
-// returns them.
-var figureRules = []survey.RateRule{survey.ParticipationRule, survey.AwarenessRule, survey.SatisfactionRule, survey.RecognitionRule}
-
-// groupFigures adds up per-enterprise counts for the district, by street
-// and by industry (streets and industries from the roster's search index,
-// enterprises in pinyin order of their names).
+// groupFigures adds up per-enterprise counts (kept as the figures'
+// ByEnterprise) for the district, by street and by industry (streets and
+// industries from the roster's search index, enterprises in pinyin order
+// of their names).
 func groupFigures(ctx context.Context, db *storage.DB, counts map[string]*survey.Rates) (*figures, error) {
-	fig := &figures{ByEnterprise: make(map[string]*survey.Rates, len(counts))}
-	for id, r := range counts {
-		cp := *r
-		fig.ByEnterprise[id] = &cp
-		fig.Total.Merge(cp)
+	fig := &figures{ByEnterprise: counts}
+	for _, r := range counts {
+		fig.Total.Merge(*r)
 	}
 	idx, err := db.IndexedEnterprises(ctx, func(id string) bool { return fig.ByEnterprise[id] != nil })
 	if err != nil {

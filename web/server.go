@@ -107,8 +107,9 @@ func New(d *district.District, opt Options) (*Server, error) {
 		if err := s.db.WarmSearch(context.Background()); err != nil {
 			s.log.Warn("warm search index", "err", err)
 		}
-		// The first count of every response reads all of them (0.3-0.5 s
-		// over 100,000); later ones only add what arrived since.
+		// The figures read every enterprise's persisted counts and group
+		// them (tens of milliseconds): done now rather than on the first
+		// view of 统计.
 		if _, err := s.figures(context.Background()); err != nil {
 			s.log.Warn("warm figures", "err", err)
 		}

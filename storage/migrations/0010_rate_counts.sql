@@ -1,0 +1,13 @@
+-- The district's figures (survey.FigureRules) are counted per enterprise
+-- and respondent kind in a table kept current by triggers on responses,
+-- in the same transaction as every change of a response (ratecounts.go).
+-- Its columns and triggers are generated from the rules; this table holds
+-- the fingerprint of the generated SQL, so that a release with other rules
+-- rebuilds them once at open. The covering index that a full count of
+-- every response read is no longer used.
+CREATE TABLE rate_counts_schema (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    fingerprint TEXT NOT NULL,
+    rules       TEXT NOT NULL
+);
+DROP INDEX responses_rates;
