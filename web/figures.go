@@ -101,41 +101,56 @@ func figureRates(rules []survey.RateRule, counts []storage.RateCounts) (map[stri
 // of their names).
 func groupFigures(ctx context.Context, db *storage.DB, counts map[string]*survey.Rates) (*figures, error) {
 	fig := &figures{ByEnterprise: counts}
-	for _, r := range counts {
-		fig.Total.Merge(*r)
-	}
-	idx, err := db.IndexedEnterprises(ctx, func(id string) bool { return fig.ByEnterprise[id] != nil })
+	idx, err := db.IndexedEnterprises(ctx, func(id string) bool { return counts[id] != nil })
 	if err != nil {
 		return nil, err
 	}
 	fig.Order = make([]string, 0, len(idx))
 	fig.Briefs = make(map[string]storage.EnterpriseBrief, len(idx))
+	// One pass adds every enterprise to the district, its street and its
+	// industry, from the index entry in hand (looking each one up again
+	// per grouping was a third of the grouping's time).
+	streets, industries := map[string]*group{}, map[string]*group{}
+	add := func(r *survey.Rates, street, industry string) {
+		fig.Total.Merge(*r)
+		for _, k := range []struct {
+			m    map[string]*group
+			name string
+		}{{streets, street}, {industries, industry}} {
+			if k.name == "" {
+				k.name = "（未填写）"
+			}
+			g := k.m[k.name]
+			if g == nil {
+				g = &group{Name: k.name}
+				k.m[k.name] = g
+			}
+			g.Enterprises++
+			g.Rates.Merge(*r)
+		}
+	}
 	for _, e := range idx {
 		fig.Order = append(fig.Order, e.ID)
 		fig.Briefs[e.ID] = storage.EnterpriseBrief{ID: e.ID, Street: e.Street, Industry: e.Industry, AssignedTo: e.AssignedTo}
+		add(counts[e.ID], e.Street, e.Industry)
 	}
-	fig.ByStreet = groupBy(fig, func(b storage.EnterpriseBrief) string { return b.Street })
-	fig.ByIndustry = groupBy(fig, func(b storage.EnterpriseBrief) string { return b.Industry })
+	if len(idx) < len(counts) {
+		// Responses naming an enterprise the roster does not hold count
+		// for the district, under no street and no industry.
+		for id, r := range counts {
+			if _, ok := fig.Briefs[id]; !ok {
+				add(r, "", "")
+			}
+		}
+	}
+	fig.ByStreet, fig.ByIndustry = sortedGroups(streets), sortedGroups(industries)
 	return fig, nil
 }
 
-func groupBy(fig *figures, key func(storage.EnterpriseBrief) string) []group {
-	m := map[string]*group{}
-	for id, r := range fig.ByEnterprise {
-		name := key(fig.Briefs[id])
-		if name == "" {
-			name = "（未填写）"
-		}
-		g := m[name]
-		if g == nil {
-			g = &group{Name: name}
-			m[name] = g
-		}
-		g.Enterprises++
-		g.Rates.Merge(*r)
-	}
-	// Total, groups and enterprises carry only the four figures and the
-	// counts (no per-answer breakdown); Merge leaves the maps alone.
+// sortedGroups lists the groups in pinyin order of their names. Total,
+// groups and enterprises carry only the four figures and the counts (no
+// per-answer breakdown); Merge leaves the maps alone.
+func sortedGroups(m map[string]*group) []group {
 	out := make([]group, 0, len(m))
 	for _, g := range m {
 		out = append(out, *g)

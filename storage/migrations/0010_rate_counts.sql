@@ -1,5 +1,5 @@
 -- The district's figures (survey.FigureRules) are counted per enterprise
--- and respondent kind in a table kept current by triggers on responses,
+-- in a table kept current by triggers on responses,
 -- in the same transaction as every change of a response (ratecounts.go).
 -- Its columns and triggers are generated from the rules; this table holds
 -- the fingerprint of the generated SQL, so that a release with other rules
