@@ -113,6 +113,9 @@ func New(d *district.District, opt Options) (*Server, error) {
 		if _, err := s.figures(context.Background()); err != nil {
 			s.log.Warn("warm figures", "err", err)
 		}
+		if _, _, err := s.responseVersions(context.Background()); err != nil {
+			s.log.Warn("warm response versions", "err", err)
+		}
 	}()
 	return s, nil
 }
