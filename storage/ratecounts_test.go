@@ -325,12 +325,13 @@ func TestRateCountsFollowEveryWrite(t *testing.T) {
 }
 
 // downgradeToBeforeRateCounts turns a database into one made by the
-// release before migration 0010: no counts, no fingerprint, the covering
-// index back.
+// release before migration 0010: no counts, no fingerprint, no index of
+// the response versions, the covering index of the rates back.
 func downgradeToBeforeRateCounts(t *testing.T, db *DB) {
 	t.Helper()
 	for _, q := range append(append([]string(nil), rateObjects...),
 		`DROP TABLE rate_counts_schema`,
+		`DROP INDEX versions_response_forms`,
 		`DELETE FROM schema_migrations WHERE version = 10`,
 		`CREATE INDEX responses_rates ON responses (enterprise_id, kind, awareness, participated, sat_overall, rec_bargaining, rec_service)`) {
 		if _, err := db.write.Exec(q); err != nil {
@@ -407,11 +408,11 @@ func TestConcurrentOpensBuildOneRateCountsTable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		objects, err := scanStrings(db.read.Query(`SELECT type || ' ' || name FROM sqlite_master WHERE name LIKE 'rate_counts%' OR name = 'responses_rates' ORDER BY 1`))
+		objects, err := scanStrings(db.read.Query(`SELECT type || ' ' || name FROM sqlite_master WHERE name LIKE 'rate_counts%' OR name IN ('responses_rates', 'versions_response_forms') ORDER BY 1`))
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantObjects := "[table rate_counts table rate_counts_schema trigger rate_counts_delete trigger rate_counts_insert trigger rate_counts_update]"
+		wantObjects := "[index versions_response_forms table rate_counts table rate_counts_schema trigger rate_counts_delete trigger rate_counts_insert trigger rate_counts_update]"
 		if fmt.Sprint(objects) != wantObjects {
 			t.Errorf("round %d: schema %v, want %s", round, objects, wantObjects)
 		}
