@@ -53,6 +53,9 @@ var rateObjects = []string{
 	"DROP TABLE IF EXISTS rate_counts",
 }
 
+// newRateSchema generates the table, triggers and queries of rules. A rule
+// becomes SQL text, so only safe names and projected answers are taken;
+// answer values are quoted.
 func newRateSchema(rules []survey.RateRule) (*rateSchema, error) {
 	if len(rules) == 0 {
 		return nil, errors.New("rate counts: no rules")
