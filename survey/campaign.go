@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -200,7 +201,7 @@ func (c *Campaign) Check() []CampaignProblem {
 	case c.ID == "":
 		add("id", "缺少活动编号 (id)")
 	case !campaignIDPattern.MatchString(c.ID):
-		add("id", "活动编号 %q 无效：只能用小写字母、数字、“-”和“_”，不超过 64 个字符", c.ID)
+		add("id", "活动编号 %s 无效：只能用小写字母、数字、“-”和“_”，不超过 64 个字符", quoteShort(c.ID))
 	}
 	checkText := func(path, what, s string, required bool) {
 		switch {
@@ -224,7 +225,7 @@ func (c *Campaign) Check() []CampaignProblem {
 		case ref.ID == "":
 			add(path+".id", "缺少%s所用的表单编号 (%s.id)", kindName(k), path)
 		case !validName(ref.ID):
-			add(path+".id", "%s的表单编号 %q 无效：只能用小写字母开头，由小写字母、数字和下划线组成", kindName(k), ref.ID)
+			add(path+".id", "%s的表单编号 %s 无效：只能用小写字母开头，由小写字母、数字和下划线组成", kindName(k), quoteShort(ref.ID))
 		}
 		if ref.Version < 1 {
 			add(path+".version", "%s的表单版本 (%s.version) 应为不小于 1 的整数", kindName(k), path)
@@ -247,7 +248,7 @@ func (c *Campaign) Check() []CampaignProblem {
 		case p.ID == "":
 			add(path+".id", "%s缺少编号 (id)", where)
 		case !campaignIDPattern.MatchString(p.ID):
-			add(path+".id", "%s的编号 %q 无效：只能用小写字母、数字、“-”和“_”", where, p.ID)
+			add(path+".id", "%s的编号 %s 无效：只能用小写字母、数字、“-”和“_”", where, quoteShort(p.ID))
 		default:
 			if j, dup := seen[p.ID]; dup {
 				add(path+".id", "%s的编号 %s 与第 %d 个阶段重复", where, p.ID, j+1)
@@ -309,6 +310,15 @@ func phaseWhere(i int, p Phase) string {
 		w += "“" + n + "”"
 	}
 	return w
+}
+
+// quoteShort quotes a value a problem names, its first 40 characters only:
+// a pasted paragraph in an id field is named, not echoed whole.
+func quoteShort(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return strconv.Quote(string(r[:40])) + "…（共 " + strconv.Itoa(len(r)) + " 个字符）"
+	}
+	return strconv.Quote(s)
 }
 
 // kindName names a form kind for people.

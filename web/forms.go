@@ -230,12 +230,7 @@ func textValue(r *http.Request, key, what string, max int) (string, string) {
 	return s, ""
 }
 
-// formValue returns a trimmed form value cut to n runes.
-func formValue(r *http.Request, key string, n int) string {
-	s := strings.TrimSpace(r.PostFormValue(key))
-	s = strings.ToValidUTF8(s, "")
-	if utf8.RuneCountInString(s) > n {
-		s = string([]rune(s)[:n])
-	}
-	return s
-}
+// trimValid is a form value as typed, trimmed and with invalid UTF-8
+// dropped. Nothing is cut: a value that is too long is refused by the
+// check of what it is (textValue, a date, an account name, a campaign).
+func trimValid(s string) string { return strings.TrimSpace(strings.ToValidUTF8(s, "")) }

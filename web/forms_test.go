@@ -389,6 +389,13 @@ func TestPublishCampaignFromPage(t *testing.T) {
 		"unchanged":   {func(f url.Values) {}, "与正在使用的活动配置完全相同"},
 		"no name":     {func(f url.Values) { f.Set("name", "") }, "缺少活动名称"},
 		"year letter": {func(f url.Values) { f.Set("year", "二〇二七") }, "活动年度应为四位数字的年份"},
+		// Too long: refused by the campaign's check, never cut to fit
+		// (the editor used to cut them to 100 and 64 characters and
+		// publish what was left).
+		"long name":      {func(f url.Values) { f.Set("name", strings.Repeat("真情协商", 30)) }, "活动名称过长（超过 100 个字）"},
+		"long organizer": {func(f url.Values) { f.Set("organizer", strings.Repeat("市总工会", 30)) }, "过长（超过 100 个字）"},
+		"long phase id":  {func(f url.Values) { f["phase_id"][0] = strings.Repeat("publicity-", 10) }, "…（共 100 个字符）"},
+		"long id":        {func(f url.Values) { f.Set("id", strings.Repeat("zhenqing-", 10)) }, "活动编号 \"zhenqing-zhenqing-zhenqing-zhenqing-zhen\"…（共 90 个字符） 无效"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := bad(tt.edit)

@@ -9,6 +9,7 @@ import (
 
 	"zoufang/audit"
 	"zoufang/storage"
+	"zoufang/survey"
 	"zoufang/sync/district"
 )
 
@@ -44,7 +45,7 @@ func (s *Server) renderAccounts(w http.ResponseWriter, r *http.Request, sess *Se
 // generated and shown once on the page that answers; the account must
 // change it at first login.
 func (s *Server) accountCreate(w http.ResponseWriter, r *http.Request, sess *Session) error {
-	name, role, password := formValue(r, "name", 40), Role(r.PostFormValue("role")), r.PostFormValue("password")
+	name, role, password := trimValid(r.PostFormValue("name")), Role(r.PostFormValue("role")), r.PostFormValue("password")
 	generated := password == ""
 	if generated {
 		password = GeneratePassword()
@@ -75,7 +76,10 @@ func (s *Server) accountCreate(w http.ResponseWriter, r *http.Request, sess *Ses
 func (s *Server) accountAction(w http.ResponseWriter, r *http.Request, sess *Session) error {
 	name, action := r.PathValue("name"), r.PathValue("action")
 	rev, _ := strconv.ParseInt(r.PostFormValue("rev"), 10, 64)
-	reason := formValue(r, "reason", 200)
+	reason, tooLong := textValue(r, "reason", "原因", survey.MaxLineText)
+	if tooLong != "" {
+		return s.renderAccounts(w, r, sess, http.StatusBadRequest, accountsData{}, tooLong)
+	}
 	var generated string
 	err := s.db.Update(r.Context(), func(tx *storage.Tx) error {
 		if err := claimToken(tx, sess, r.PostFormValue("token")); err != nil {
@@ -184,7 +188,10 @@ func (s *Server) trustRenew(w http.ResponseWriter, r *http.Request, sess *Sessio
 	}
 	opt := district.RenewOptions{Valid: time.Duration(days) * 24 * time.Hour, RotateKey: r.PostFormValue("rotate") == "yes", By: sess.User.Name}
 	if r.PostFormValue("change_url") == "yes" {
-		u := formValue(r, "url", 200)
+		u, tooLong := textValue(r, "url", "上传地址", survey.MaxLineText)
+		if tooLong != "" {
+			return badRequest("%s", tooLong)
+		}
 		if u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 			return badRequest("上传地址应以 http:// 或 https:// 开头，或留空（只用U盘）。未做任何修改。")
 		}

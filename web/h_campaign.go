@@ -115,9 +115,12 @@ func (s *Server) campaignEdit(w http.ResponseWriter, r *http.Request, sess *Sess
 	if err := r.ParseForm(); err != nil {
 		return badRequest("表单内容无法读取。未做任何修改。")
 	}
+	// Values are taken whole (the body is capped): a name that is too long
+	// is refused by the campaign's own check, never cut to fit.
+	v := func(key string) string { return trimValid(r.PostFormValue(key)) }
 	e := campaignEditForm{
-		ID: formValue(r, "id", 64), Name: formValue(r, "name", 100), Year: formValue(r, "year", 4), Organizer: formValue(r, "organizer", 100),
-		Visit: formValue(r, "form_visit", 64), Worker: formValue(r, "form_worker", 64), Enterprise: formValue(r, "form_enterprise", 64),
+		ID: v("id"), Name: v("name"), Year: v("year"), Organizer: v("organizer"),
+		Visit: v("form_visit"), Worker: v("form_worker"), Enterprise: v("form_enterprise"),
 	}
 	var reasonProblem string
 	e.Reason, reasonProblem = textValue(r, "reason", "修改原因", survey.MaxLineText)
@@ -126,7 +129,7 @@ func (s *Server) campaignEdit(w http.ResponseWriter, r *http.Request, sess *Sess
 		return badRequest("活动阶段的内容不完整，请重新打开页面后再提交。未做任何修改。")
 	}
 	for i := range ids {
-		p := survey.Phase{ID: clip(ids[i], 64), Name: clip(names[i], 100), Start: clip(starts[i], 10), End: clip(ends[i], 10)}
+		p := survey.Phase{ID: trimValid(ids[i]), Name: trimValid(names[i]), Start: trimValid(starts[i]), End: trimValid(ends[i])}
 		if p == (survey.Phase{}) {
 			continue // an empty row: not a phase
 		}
@@ -151,14 +154,6 @@ func (s *Server) campaignEdit(w http.ResponseWriter, r *http.Request, sess *Sess
 		return s.campaignRefused(w, r, sess, e, []string{strings.TrimSuffix(reasonProblem, "。未做任何修改。")})
 	}
 	return s.campaignPreview(w, r, sess, c, e, "在工作台中修改")
-}
-
-func clip(s string, n int) string {
-	s = strings.TrimSpace(strings.ToValidUTF8(s, ""))
-	if r := []rune(s); len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }
 
 // campaignUpload previews an uploaded campaign file.

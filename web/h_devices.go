@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"zoufang/storage"
+	"zoufang/survey"
 	"zoufang/sync"
 	"zoufang/sync/district"
 )
@@ -158,7 +159,10 @@ func (s *Server) enrollConfirm(w http.ResponseWriter, r *http.Request, sess *Ses
 
 func (s *Server) revokeSubmit(w http.ResponseWriter, r *http.Request, sess *Session) error {
 	id := r.PathValue("id")
-	reason := formValue(r, "reason", 200)
+	reason, tooLong := textValue(r, "reason", "停用原因", survey.MaxLineText)
+	if tooLong != "" {
+		return badRequest("%s", tooLong)
+	}
 	if reason == "" {
 		return badRequest("停用设备须写明原因。未做任何修改。")
 	}

@@ -23,6 +23,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"zoufang/storage"
 	"zoufang/survey"
@@ -282,7 +283,10 @@ func (s *Server) formPublish(w http.ResponseWriter, r *http.Request, sess *Sessi
 	if err != nil {
 		return badRequest("表单内容无效，请重新上传文件。未做任何修改。")
 	}
-	source := path.Base(formValue(r, "source", 200))
+	source := path.Base(trimValid(r.PostFormValue("source")))
+	if utf8.RuneCountInString(source) > survey.MaxLineText {
+		source = "" // only a label in the audit log; an absurd name is dropped, not kept cut
+	}
 	if source == "." || source == "/" {
 		source = ""
 	}

@@ -177,7 +177,7 @@ func parseStatus(v string) (survey.LedgerStatus, bool) {
 // against; if the item changed since, nothing is saved.
 func (s *Server) ledgerAssess(w http.ResponseWriter, r *http.Request, sess *Session) error {
 	id := r.PathValue("id")
-	deadline := formValue(r, "deadline", 10)
+	deadline := trimValid(r.PostFormValue("deadline"))
 	assessment, p1 := textValue(r, "assessment", "研判结果", survey.MaxLongText)
 	dept, p2 := textValue(r, "department", "责任部门", survey.MaxLineText)
 	if p := p1 + p2; p != "" {

@@ -50,7 +50,10 @@ func (s *Server) quarantineDetail(w http.ResponseWriter, r *http.Request, sess *
 // audited by the district.
 func (s *Server) quarantineDecide(w http.ResponseWriter, r *http.Request, sess *Session) error {
 	id, action := r.PathValue("id"), r.PathValue("action")
-	reason := formValue(r, "reason", 300)
+	reason, tooLong := textValue(r, "reason", "理由", survey.MaxLongText)
+	if tooLong != "" {
+		return badRequest("%s", tooLong)
+	}
 	if reason == "" {
 		return badRequest("请写明放行或拒收的理由。未做任何修改。")
 	}

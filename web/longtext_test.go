@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -146,4 +147,39 @@ func excerpt(body string) string {
 		body = body[i:]
 	}
 	return body[:min(len(body), 600)]
+}
+
+// TestReasonsOverTheLimitAreRefused: the reasons the district writes into
+// its audit log (revoking a laptop, releasing or rejecting a quarantined
+// bundle, an account change) are refused when too long, never cut to fit
+// (they were cut to 200 or 300 characters without a word).
+func TestReasonsOverTheLimitAreRefused(t *testing.T) {
+	e := newEnv(t)
+	f := e.enrolField("周强")
+	admin := e.loggedIn("管理员甲")
+	id := f.l.DeviceID()
+	long := strings.Repeat("笔记本丢失", 40) + "。" // 201 characters
+	page := admin.get("/devices/" + id)
+	r := admin.post("/devices/"+id+"/revoke", url.Values{"token": {token(t, page.body)}, "reason": {long}})
+	if r.status != http.StatusBadRequest || !strings.Contains(r.body, "停用原因最多 200 字，已输入 201 字。未做任何修改。") {
+		t.Fatalf("revoke with a long reason: %d\n%.1500s", r.status, r.body)
+	}
+	if d, err := e.d.Device(bg, id); err != nil || d.Revoked != "" {
+		t.Fatalf("the device was revoked anyway: %+v %v", d, err)
+	}
+	if n := e.auditCount("revoke"); n != 0 {
+		t.Errorf("%d revoke entries in the audit log", n)
+	}
+	page = admin.get("/accounts")
+	rev := regexp.MustCompile(`name="rev" value="(\d+)"`).FindStringSubmatch(page.body)
+	if rev == nil {
+		t.Fatal("accounts page has no rev field")
+	}
+	r = admin.post("/accounts/督导丙/disable", url.Values{"token": {token(t, page.body)}, "rev": {rev[1]}, "reason": {long}})
+	if r.status != http.StatusBadRequest || !strings.Contains(r.body, "原因最多 200 字，已输入 201 字。未做任何修改。") {
+		t.Fatalf("disable with a long reason: %d\n%.1500s", r.status, r.body)
+	}
+	if r := e.loggedIn("督导丙").get("/"); r.status != http.StatusOK {
+		t.Errorf("the account was disabled anyway: %d", r.status)
+	}
 }
