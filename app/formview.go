@@ -355,34 +355,11 @@ func (fv *formView) refreshState() {
 		}
 	}
 	for path, c := range fv.counters {
-		l := c.text
 		s, _ := fv.eval.Value(path).(string)
-		msg := lengthCounter(s, c.max)
-		if msg != l.Text {
-			l.SetText(msg)
-		}
-		if (msg != "") != l.Visible() {
-			relayout = true
-			if msg != "" {
-				l.Show()
-			} else {
-				l.Hide()
-			}
-		}
+		relayout = showMessage(c.text, lengthCounter(s, c.max)) || relayout
 	}
 	for path, l := range fv.errLabels {
-		msg := fv.visibleProblem(path)
-		if msg != "" && msg != l.Text {
-			l.SetText(msg)
-		}
-		if (msg != "") != l.Visible() {
-			relayout = true
-			if msg != "" {
-				l.Show()
-			} else {
-				l.Hide()
-			}
-		}
+		relayout = showMessage(l, fv.visibleProblem(path)) || relayout
 	}
 	if fv.sectionList != nil {
 		fv.sectionList.Refresh()
@@ -747,4 +724,23 @@ func (fv *formView) removeItemAt(name string, k int) {
 	if fd := fv.form.Lookup(name); fd != nil && fd.Type == survey.TypeRepeat {
 		fv.removeItem(fd, name, fv.answers, k)
 	}
+}
+
+// showMessage shows msg under a field (a problem, a length counter), or
+// hides the line when msg is empty, and says whether the line appeared or
+// went away (the form must then be laid out again). A hidden line keeps
+// its last text: nothing reads it.
+func showMessage(l *textBlock, msg string) (toggled bool) {
+	if msg != "" && msg != l.Text {
+		l.SetText(msg)
+	}
+	if (msg != "") == l.Visible() {
+		return false
+	}
+	if msg != "" {
+		l.Show()
+	} else {
+		l.Hide()
+	}
+	return true
 }
