@@ -33,8 +33,8 @@ type group struct {
 
 // figureCache keeps the last figures until any record changes. Computing
 // them reads the per-enterprise counts storage keeps current with every
-// response stored (storage.DB.RateCounts: one row per enterprise and
-// respondent kind), then groups them by street and industry.
+// response stored (storage.DB.RateCounts: one row per enterprise with
+// responses), then groups them by street and industry.
 type figureCache struct {
 	mu      gosync.Mutex
 	version int64
@@ -80,7 +80,7 @@ func figureRates(rules []survey.RateRule, counts []storage.RateCounts) (map[stri
 		at[r.Name] = i
 	}
 	var idx [4]int
-	for i, r := range []survey.RateRule{survey.ParticipationRule, survey.AwarenessRule, survey.SatisfactionRule, survey.RecognitionRule} {
+	for i, r := range survey.FigureRules {
 		j, ok := at[r.Name]
 		if !ok {
 			return nil, fmt.Errorf("figures: the database keeps no counts of %s", r.Name)
