@@ -160,6 +160,9 @@ func TestReasonsOverTheLimitAreRefused(t *testing.T) {
 	id := f.l.DeviceID()
 	long := strings.Repeat("笔记本丢失", 40) + "。" // 201 characters
 	page := admin.get("/devices/" + id)
+	if !strings.Contains(page.body, `name="reason" placeholder="停用原因（必填）" required maxlength="200"`) {
+		t.Error("the revoke form's reason has no maxlength")
+	}
 	r := admin.post("/devices/"+id+"/revoke", url.Values{"token": {token(t, page.body)}, "reason": {long}})
 	if r.status != http.StatusBadRequest || !strings.Contains(r.body, "停用原因最多 200 字，已输入 201 字。未做任何修改。") {
 		t.Fatalf("revoke with a long reason: %d\n%.1500s", r.status, r.body)
@@ -171,6 +174,9 @@ func TestReasonsOverTheLimitAreRefused(t *testing.T) {
 		t.Errorf("%d revoke entries in the audit log", n)
 	}
 	page = admin.get("/accounts")
+	if !strings.Contains(page.body, `name="reason" placeholder="停用原因" size="8" maxlength="200"`) {
+		t.Error("the disable form's reason has no maxlength")
+	}
 	rev := regexp.MustCompile(`name="rev" value="(\d+)"`).FindStringSubmatch(page.body)
 	if rev == nil {
 		t.Fatal("accounts page has no rev field")
